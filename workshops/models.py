@@ -1,0 +1,252 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# Join codes are read off a projector and typed on a phone: no 0/O, 1/I/L look-alikes.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+
+MAX_DOTS = 100
+TITLE_MAX_LENGTH = 200
+SHORT_NAME_MAX_LENGTH = 120
+STATEMENT_MAX_LENGTH = 1000
+NOTE_MAX_LENGTH = 500
+SIGNATURE_MAX_LENGTH = 80
+
+
+def normalise_join_code(raw: str) -> str:
+    """What a person typed ("abc 23k", "ABC-23K") as the stored code ("ABC23K")."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def default_delete_after():
+    return (timezone.now() + timedelta(days=settings.RETENTION_DAYS)).date()
+
+
+class Phase(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("phase", "Draft")
+    PAIR_TALK_1 = "pair_talk_1", pgettext_lazy("phase", "Pair talk 1")
+    PAIR_TALK_2 = "pair_talk_2", pgettext_lazy("phase", "Pair talk 2")
+    VOTING = "voting", pgettext_lazy("phase", "Voting")
+    CLOSED = "closed", pgettext_lazy("phase", "Closed")
+
+
+class ResultsVisibility(models.TextChoices):
+    HIDDEN = "hidden", _("Hidden")
+    LIVE = "live", _("Live while voting")
+    REVEALED = "revealed", _("Revealed")
+
+
+class Rating(models.TextChoices):
+    # The six columns of the paper sheet, in the sheet's order.
+    FULLY_AGREE = "fully_agree", _("Fully agree")
+    PARTLY_AGREE = "partly_agree", _("Partly agree")
+    NEUTRAL = "neutral", _("Neutral")
+    PARTLY_DISAGREE = "partly_disagree", _("Partly disagree")
+    FULLY_DISAGREE = "fully_disagree", _("Fully disagree")
+    CANT_SAY = "cant_say", _("? Can't say")
+
+
+class NoteKind(models.TextChoices):
+    STRENGTH = "S", _("Strength (S)")
+    WEAKNESS = "W", _("Weakness (W)")
+    OPPORTUNITY = "O", _("Opportunity (O)")
+    THREAT = "T", _("Threat (T)")
+
+
+class Workshop(models.Model):
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workshops", verbose_name=_("owner")
+    )
+    code = models.CharField(_("join code"), max_length=JOIN_CODE_LENGTH, unique=True, default=new_join_code)
+    dots_per_participant = models.PositiveSmallIntegerField(
+        _("dots per participant"), default=10, validators=[MinValueValidator(1), MaxValueValidator(MAX_DOTS)]
+    )
+    max_dots_per_statement = models.PositiveSmallIntegerField(
+        _("most dots on one statement"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DOTS)],
+        help_text=_("Leave empty for no limit."),
+    )
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, default=Phase.DRAFT)
+    results_visibility = models.CharField(
+        _("results"), max_length=10, choices=ResultsVisibility.choices, default=ResultsVisibility.HIDDEN
+    )
+    language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES, default="fi")
+    collect_signatures = models.BooleanField(_("collect the signature list"), default=True)
+    participant_limit = models.PositiveIntegerField(
+        _("most participants"), default=500, validators=[MinValueValidator(1), MaxValueValidator(10000)]
+    )
+    # The countdown of the current phase: ends at phase_ends_at, or is paused with
+    # timer_paused_seconds left. Both empty: no countdown.
+    phase_started_at = models.DateTimeField(null=True, blank=True)
+    phase_ends_at = models.DateTimeField(null=True, blank=True)
+    timer_paused_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # The projector URL carries this so that a second screen needs no login.
+    projector_secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    delete_after = models.DateField(_("delete data after"), default=default_delete_after)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("workshop")
+        verbose_name_plural = _("workshops")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dots_per_participant__gte=1, dots_per_participant__lte=MAX_DOTS),
+                name="workshop_dots_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_dots_per_statement__isnull=True) | Q(max_dots_per_statement__gte=1),
+                name="workshop_cap_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.code})"
+
+    @property
+    def is_voting(self) -> bool:
+        return self.phase == Phase.VOTING
+
+    def seconds_left(self, now=None) -> int | None:
+        """Seconds left on the phase countdown, or None when there is no countdown."""
+        if self.timer_paused_seconds is not None:
+            return self.timer_paused_seconds
+        if self.phase_ends_at is None:
+            return None
+        now = now or timezone.now()
+        return max(0, int((self.phase_ends_at - now).total_seconds()))
+
+    @property
+    def timer_running(self) -> bool:
+        return self.phase_ends_at is not None and self.timer_paused_seconds is None
+
+    @property
+    def results_visible(self) -> bool:
+        return self.results_visibility != ResultsVisibility.HIDDEN
+
+
+class Statement(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="statements")
+    position = models.PositiveSmallIntegerField(_("position"))
+    short_name = models.CharField(_("short name"), max_length=SHORT_NAME_MAX_LENGTH)
+    text = models.TextField(_("statement"), max_length=STATEMENT_MAX_LENGTH)
+
+    class Meta:
+        ordering = ["workshop", "position", "id"]
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.short_name}"
+
+
+class Participant(models.Model):
+    """A phone in the hall. Deliberately nameless: see Signature."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="participants")
+    number = models.PositiveIntegerField(_("participant number"))
+    token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workshop", "number"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "number"], name="participant_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Participant %(number)s") % {"number": self.number}
+
+
+class Signature(models.Model):
+    """A name on the workshop's signature list.
+
+    There is no link to a Participant on purpose: an opinion on a public statement tied to a
+    name is sensitive personal data (GDPR art. 9). The list shows who took part, never who
+    put which dot.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="signatures")
+    name = models.CharField(_("name"), max_length=SIGNATURE_MAX_LENGTH)
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workshop", "name"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Answer(models.Model):
+    """One participant's dots and rating on one statement: one row on the paper sheet."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="answers")
+    dots = models.PositiveSmallIntegerField(_("dots"), default=0)
+    # NULL is "no tick", which the tally counts apart (dots with no opinion given).
+    rating = models.CharField(  # noqa: DJ001
+        _("rating"), max_length=20, choices=Rating.choices, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "statement"], name="answer_once_per_statement"),
+            models.CheckConstraint(
+                condition=Q(dots__gte=0) & Q(dots__lte=MAX_DOTS), name="answer_dots_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__in=Rating.values), name="answer_rating_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} / {self.statement}: {self.dots}"
+
+
+class Note(models.Model):
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="notes")
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(_("kind"), max_length=1, choices=NoteKind.choices)
+    text = models.TextField(_("note"), max_length=NOTE_MAX_LENGTH)
+    # The facilitator can keep an insult or a name off the projector without deleting data.
+    hidden_on_projector = models.BooleanField(_("hidden on the projector"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["statement", "-created_at"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=NoteKind.values), name="note_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text[:40]}"

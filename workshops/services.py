@@ -1,0 +1,364 @@
+"""Every rule of the workshop and every write of a vote.
+
+Views, consumers and commands call these functions; nothing else writes answers, notes,
+participants or phases. Each function that changes what the projector shows tells the
+workshop's live group once its transaction has committed.
+"""
+
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import live
+from .models import (
+    MAX_DOTS,
+    NOTE_MAX_LENGTH,
+    SIGNATURE_MAX_LENGTH,
+    Answer,
+    Note,
+    NoteKind,
+    Participant,
+    Phase,
+    Rating,
+    ResultsVisibility,
+    Signature,
+    Statement,
+    Workshop,
+)
+
+
+class WorkshopError(Exception):
+    """A refused change, with a message fit to show the person who tried it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class VotingNotOpen(WorkshopError):
+    pass
+
+
+class OverBudget(WorkshopError):
+    pass
+
+
+class OverStatementCap(WorkshopError):
+    pass
+
+
+class UnknownStatement(WorkshopError):
+    pass
+
+
+class InvalidInput(WorkshopError):
+    pass
+
+
+class WorkshopFull(WorkshopError):
+    pass
+
+
+class StatementsLocked(WorkshopError):
+    pass
+
+
+def _changed(workshop_id: int) -> None:
+    transaction.on_commit(partial(live.workshop_changed, workshop_id))
+
+
+# --- Participants -----------------------------------------------------------------------------
+
+
+def join(workshop: Workshop) -> Participant:
+    """A new participant, numbered 1, 2, 3... in joining order."""
+    if workshop.phase == Phase.CLOSED:
+        raise VotingNotOpen(_("This workshop has closed."))
+    with transaction.atomic():
+        # Joins queue on the workshop's row: numbering stays gapless and the limit exact.
+        locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        if locked.participants.count() >= locked.participant_limit:
+            raise WorkshopFull(
+                _("This workshop is full (%(limit)s participants). Ask the facilitator to raise the limit.")
+                % {"limit": locked.participant_limit}
+            )
+        highest = locked.participants.aggregate(n=Max("number"))["n"] or 0
+        participant = Participant.objects.create(workshop=locked, number=highest + 1)
+    _changed(workshop.pk)
+    return participant
+
+
+def sign(workshop: Workshop, name: str) -> Signature:
+    """Put a name on the signature list, which is kept apart from every answer."""
+    name = " ".join(name.split())
+    if not workshop.collect_signatures:
+        raise InvalidInput(_("This workshop does not collect a signature list."))
+    if not name:
+        raise InvalidInput(_("Write your name to sign the list."))
+    if len(name) > SIGNATURE_MAX_LENGTH:
+        raise InvalidInput(
+            _("A name can be at most %(max)s characters long.") % {"max": SIGNATURE_MAX_LENGTH}
+        )
+    return Signature.objects.create(workshop=workshop, name=name)
+
+
+# --- Answers ----------------------------------------------------------------------------------
+
+
+def _lock_for_voting(participant: Participant, statement_id) -> tuple[Participant, Statement]:
+    """Lock the participant's row (so their writes queue) and check the rules every vote shares.
+
+    Must be called inside a transaction. Locking only the participant, not the workshop,
+    lets hundreds of phones vote at once while each phone's own writes run one at a time.
+    """
+    locked = (
+        Participant.objects.select_for_update(of=("self",)).select_related("workshop").get(pk=participant.pk)
+    )
+    if locked.workshop.phase != Phase.VOTING:
+        raise VotingNotOpen(_("Voting is not open. Nothing was changed."))
+    try:
+        statement = Statement.objects.get(pk=int(statement_id), workshop_id=locked.workshop_id)
+    except (Statement.DoesNotExist, TypeError, ValueError):
+        raise UnknownStatement(_("That statement is not part of this workshop.")) from None
+    return locked, statement
+
+
+def set_dots(participant: Participant, statement_id, dots) -> Answer:
+    """Set the participant's dots on one statement to `dots` (an absolute count, so a retry is harmless)."""
+    try:
+        dots = int(dots)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("The number of dots must be a whole number.")) from None
+    if dots < 0:
+        raise InvalidInput(_("The number of dots cannot be negative."))
+    with transaction.atomic():
+        locked, statement = _lock_for_voting(participant, statement_id)
+        workshop = locked.workshop
+        cap = workshop.max_dots_per_statement
+        if cap is not None and dots > cap:
+            raise OverStatementCap(_("At most %(cap)s dots can go on one statement.") % {"cap": cap})
+        spent_elsewhere = (
+            Answer.objects.filter(participant=locked)
+            .exclude(statement=statement)
+            .aggregate(s=Sum("dots"))["s"]
+            or 0
+        )
+        budget = workshop.dots_per_participant
+        if dots > MAX_DOTS or spent_elsewhere + dots > budget:
+            raise OverBudget(
+                _("You have %(budget)s dots in all and %(left)s left. Take dots off another statement first.")
+                % {"budget": budget, "left": max(0, budget - spent_elsewhere)}
+            )
+        answer, _created = Answer.objects.update_or_create(
+            participant=locked, statement=statement, defaults={"dots": dots}
+        )
+    _changed(workshop.pk)
+    return answer
+
+
+def set_rating(participant: Participant, statement_id, rating: str | None) -> Answer:
+    """Tick one column of the scale, or clear the tick with an empty rating."""
+    rating = rating or None
+    if rating is not None and rating not in Rating.values:
+        raise InvalidInput(_("Choose one of the options on the scale."))
+    with transaction.atomic():
+        locked, statement = _lock_for_voting(participant, statement_id)
+        answer, _created = Answer.objects.update_or_create(
+            participant=locked, statement=statement, defaults={"rating": rating}
+        )
+    _changed(locked.workshop_id)
+    return answer
+
+
+def _clean_note(kind: str, text: str) -> tuple[str, str]:
+    text = (text or "").strip()
+    if kind not in NoteKind.values:
+        raise InvalidInput(_("Choose S, W, O or T for the note."))
+    if not text:
+        raise InvalidInput(_("The note is empty."))
+    if len(text) > NOTE_MAX_LENGTH:
+        raise InvalidInput(
+            _("A note can be at most %(max)s characters long; this one has %(length)s.")
+            % {"max": NOTE_MAX_LENGTH, "length": len(text)}
+        )
+    return kind, text
+
+
+def add_note(participant: Participant, statement_id, kind: str, text: str) -> Note:
+    kind, text = _clean_note(kind, text)
+    with transaction.atomic():
+        locked, statement = _lock_for_voting(participant, statement_id)
+        note = Note.objects.create(participant=locked, statement=statement, kind=kind, text=text)
+    _changed(locked.workshop_id)
+    return note
+
+
+def _own_note(participant: Participant, note_id) -> Note:
+    """The participant's own note, or UnknownStatement-like refusal: another's note id is never found."""
+    try:
+        return Note.objects.select_related("statement").get(pk=int(note_id), participant=participant)
+    except (Note.DoesNotExist, TypeError, ValueError):
+        raise InvalidInput(_("That note is not yours or no longer exists.")) from None
+
+
+def edit_note(participant: Participant, note_id, kind: str, text: str) -> Note:
+    kind, text = _clean_note(kind, text)
+    with transaction.atomic():
+        note = _own_note(participant, note_id)
+        locked, _statement = _lock_for_voting(participant, note.statement_id)
+        note.kind, note.text = kind, text
+        note.save(update_fields=["kind", "text", "updated_at"])
+    _changed(locked.workshop_id)
+    return note
+
+
+def delete_note(participant: Participant, note_id) -> None:
+    with transaction.atomic():
+        note = _own_note(participant, note_id)
+        locked, _statement = _lock_for_voting(participant, note.statement_id)
+        note.delete()
+    _changed(locked.workshop_id)
+
+
+# --- The facilitator's controls ---------------------------------------------------------------
+
+# The method's suggested length of each phase, in minutes.
+PHASE_MINUTES = {Phase.PAIR_TALK_1: 10, Phase.PAIR_TALK_2: 10, Phase.VOTING: 10}
+
+
+def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Workshop:
+    """Move the workshop to `phase` and start its countdown (the method's default length)."""
+    if phase not in Phase.values:
+        raise InvalidInput(_("Unknown phase."))
+    if phase != Phase.DRAFT and not workshop.statements.exists():
+        raise InvalidInput(_("Add at least one statement before starting."))
+    if minutes is None:
+        minutes = PHASE_MINUTES.get(phase)
+    if minutes is not None and not 1 <= int(minutes) <= 180:
+        raise InvalidInput(_("A phase can last from 1 to 180 minutes."))
+    now = timezone.now()
+    workshop.phase = phase
+    workshop.phase_started_at = now
+    workshop.phase_ends_at = now + timedelta(minutes=int(minutes)) if minutes else None
+    workshop.timer_paused_seconds = None
+    if phase == Phase.VOTING and workshop.results_visibility == ResultsVisibility.REVEALED:
+        # A new round of voting starts hidden again, unless the facilitator chose live results.
+        workshop.results_visibility = ResultsVisibility.HIDDEN
+    with transaction.atomic():
+        workshop.save(
+            update_fields=[
+                "phase",
+                "phase_started_at",
+                "phase_ends_at",
+                "timer_paused_seconds",
+                "results_visibility",
+                "updated_at",
+            ]
+        )
+        _changed(workshop.pk)
+    return workshop
+
+
+def pause_timer(workshop: Workshop) -> Workshop:
+    left = workshop.seconds_left()
+    if left is None or not workshop.timer_running:
+        return workshop
+    workshop.timer_paused_seconds = left
+    return _save_timer(workshop)
+
+
+def resume_timer(workshop: Workshop) -> Workshop:
+    if workshop.timer_paused_seconds is None:
+        return workshop
+    workshop.phase_ends_at = timezone.now() + timedelta(seconds=workshop.timer_paused_seconds)
+    workshop.timer_paused_seconds = None
+    return _save_timer(workshop)
+
+
+def extend_timer(workshop: Workshop, minutes: int) -> Workshop:
+    """Add (or with a negative number, take off) minutes; starts a countdown if there was none."""
+    minutes = int(minutes)
+    if not -180 <= minutes <= 180 or minutes == 0:
+        raise InvalidInput(_("Add between 1 and 180 minutes."))
+    delta = timedelta(minutes=minutes)
+    if workshop.timer_paused_seconds is not None:
+        workshop.timer_paused_seconds = max(0, workshop.timer_paused_seconds + int(delta.total_seconds()))
+    else:
+        now = timezone.now()
+        base = max(workshop.phase_ends_at or now, now)
+        workshop.phase_ends_at = max(now, base + delta)
+    return _save_timer(workshop)
+
+
+def _save_timer(workshop: Workshop) -> Workshop:
+    with transaction.atomic():
+        workshop.save(update_fields=["phase_ends_at", "timer_paused_seconds", "updated_at"])
+        _changed(workshop.pk)
+    return workshop
+
+
+def set_results_visibility(workshop: Workshop, visibility: str) -> Workshop:
+    if visibility not in ResultsVisibility.values:
+        raise InvalidInput(_("Unknown results setting."))
+    with transaction.atomic():
+        workshop.results_visibility = visibility
+        workshop.save(update_fields=["results_visibility", "updated_at"])
+        _changed(workshop.pk)
+    return workshop
+
+
+def has_votes(workshop: Workshop) -> bool:
+    """True once any dot or tick exists: from then on the statements' wording is locked."""
+    return (
+        Answer.objects.filter(statement__workshop=workshop).filter(dots__gt=0).exists()
+        or Answer.objects.filter(statement__workshop=workshop, rating__isnull=False).exists()
+    )
+
+
+def ensure_statements_editable(workshop: Workshop) -> None:
+    if has_votes(workshop):
+        raise StatementsLocked(
+            _(
+                "People have already voted, so the statements can no longer be changed: "
+                "changing a statement after votes were cast on it would corrupt the result. "
+                "Clear the votes or duplicate the workshop to change the wording."
+            )
+        )
+
+
+def create_workshop(
+    owner,
+    title: str,
+    *,
+    template: str = "ped",
+    language: str = "fi",
+    dots_per_participant: int = 10,
+    max_dots_per_statement: int | None = None,
+    collect_signatures: bool = True,
+) -> Workshop:
+    """A new workshop in draft; `template="ped"` adds the four PED network statements."""
+    from .ped import ped_statements
+
+    with transaction.atomic():
+        for _attempt in range(10):
+            candidate = Workshop(
+                owner=owner,
+                title=title,
+                language=language,
+                dots_per_participant=dots_per_participant,
+                max_dots_per_statement=max_dots_per_statement,
+                collect_signatures=collect_signatures,
+            )
+            if not Workshop.objects.filter(code=candidate.code).exists():
+                break
+        candidate.save()
+        if template == "ped":
+            Statement.objects.bulk_create(
+                Statement(workshop=candidate, position=i, short_name=short_name, text=text)
+                for i, (short_name, text) in enumerate(ped_statements(language), start=1)
+            )
+    return candidate
