@@ -4,6 +4,9 @@ Services schedule `workshop_changed` with `transaction.on_commit`; consumers in 
 workshop's group merge bursts of these and send one whole snapshot.
 """
 
+import asyncio
+import threading
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
@@ -14,5 +17,17 @@ def group_name(workshop_id: int) -> str:
 
 def workshop_changed(workshop_id: int) -> None:
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group_name(workshop_id), {"type": "workshop.changed"})
+    if layer is None:
+        return
+    send = async_to_sync(layer.group_send)
+    message = (group_name(workshop_id), {"type": "workshop.changed"})
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        send(*message)  # the usual case: a sync view or command, no loop in this thread
+        return
+    # This thread already runs an event loop (a browser driver in the tests), where
+    # async_to_sync may not block: send from a short-lived thread instead.
+    sender = threading.Thread(target=send, args=message)
+    sender.start()
+    sender.join()
