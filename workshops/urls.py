@@ -4,13 +4,16 @@ from django.urls import path
 from .views import facilitator, public
 
 urlpatterns = [
-    # Public pages
+    # --- Public pages -------------------------------------------------------------------------
     path("", public.home, name="home"),
     path("privacy/", public.privacy, name="privacy"),
     path("accessibility/", public.accessibility, name="accessibility"),
-    # Facilitator accounts
+    # --- Facilitator accounts -----------------------------------------------------------------
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Facilitator: workshops
+    # --- Facilitator: workshops ---------------------------------------------------------------
     path("workshops/", facilitator.workshop_list, name="workshop_list"),
+    # --- Projector ----------------------------------------------------------------------------
+    # --- Exports ------------------------------------------------------------------------------
+    # --- Participants (last: the join URL is /<JOIN CODE> at the site root) --------------------
 ]
