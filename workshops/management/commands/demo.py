@@ -10,7 +10,7 @@ from workshops.models import Workshop
 from workshops.ped import PED_TITLE
 
 DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "demo-täplä-2015"
+DEMO_PASSWORD = "taplariihi-2015"  # ASCII: typed on whatever keyboard the venue lends
 DEMO_CODE = "PED235"
 
 
