@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import facilitator, public
+from .views import exports, facilitator, public
 
 urlpatterns = [
     # --- Public pages -------------------------------------------------------------------------
@@ -15,5 +15,8 @@ urlpatterns = [
     path("workshops/", facilitator.workshop_list, name="workshop_list"),
     # --- Projector ----------------------------------------------------------------------------
     # --- Exports ------------------------------------------------------------------------------
+    path("workshops/<str:code>/export/", exports.export_page, name="export_page"),
+    path("workshops/<str:code>/export/<str:fmt>/", exports.export, name="export"),
+    path("workshops/<str:code>/report/", exports.report, name="report"),
     # --- Participants (last: the join URL is /<JOIN CODE> at the site root) --------------------
 ]

@@ -1,0 +1,313 @@
+"""The export files: every total equals tally(), formulas are inert, names stay apart from answers."""
+
+import csv
+import io
+import json
+import random
+
+import openpyxl
+import pytest
+
+from workshops import exports, services
+from workshops.models import Rating
+from workshops.tallies import NO_OPINION, tally
+
+pytestmark = pytest.mark.django_db
+
+NAMES = ["Örjan Östman", "Åsa Åberg", "Anna Aalto", "Äinö Äijälä", "Émile Zola", "Matti Meikäläinen"]
+FORMULA_NOTE = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture
+def worked_example(participant, statements):
+    """The seed's participant A: 5/2/2/1 dots, fully agree on 1, fully disagree on 4."""
+    for statement, dots in zip(statements, [5, 2, 2, 1], strict=True):
+        services.set_dots(participant, statement.pk, dots)
+    services.set_rating(participant, statements[0].pk, Rating.FULLY_AGREE)
+    services.set_rating(participant, statements[3].pk, Rating.FULLY_DISAGREE)
+    return participant.workshop
+
+
+@pytest.fixture
+def hall(voting_workshop, statements):
+    """25 participants voting deterministically, with notes in Finnish and a signature list."""
+    rnd = random.Random(2015)
+    for number in range(1, 26):
+        person = services.join(voting_workshop)
+        left = voting_workshop.dots_per_participant
+        for statement in statements[:-1]:
+            dots = rnd.randint(0, left)
+            services.set_dots(person, statement.pk, dots)
+            left -= dots
+        services.set_dots(person, statements[-1].pk, left)
+        for statement in statements:
+            if rnd.random() < 0.85:
+                services.set_rating(person, statement.pk, rnd.choice(Rating.values))
+        if number % 4 == 0:
+            statement = statements[number % len(statements)]
+            kind = "SWOT"[number // 4 % 4]  # 4: W, 8: O, 12: T, 16: S...
+            services.add_note(person, statement.pk, kind, f"Yhteistyö {number}: äö å")
+            services.add_note(person, statement.pk, kind, f"Toinen huomio {number}")
+    for name in NAMES:
+        services.sign(voting_workshop, name)
+    return voting_workshop
+
+
+def read_csv(data: bytes) -> list[dict]:
+    assert data.startswith(b"\xef\xbb\xbf"), "Excel needs the byte order mark to read UTF-8"
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def read_xlsx(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def all_cells(book) -> list[str]:
+    return [
+        str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for value in row
+    ]
+
+
+# The Summary sheet's columns (its headers are in the workshop's language).
+POSITION, NAME, DOTS, SHARE, SUPPORTERS = range(5)
+TICKS = slice(5, 11)  # the six scale columns
+COLUMN_DOTS = slice(11, 18)  # the six scale columns and "no opinion given"
+RATINGS, SCORE, SMALL = 18, 19, 20
+
+
+def summary_rows(book) -> list[tuple]:
+    """The per-statement rows of the Summary sheet: those that start with a statement's position."""
+    return [row for row in book["Summary"].iter_rows(values_only=True) if isinstance(row[POSITION], int)]
+
+
+# --- The seed's worked example ----------------------------------------------------------------
+
+
+def test_the_worked_example_in_the_csv(worked_example):
+    rows = read_csv(exports.long_csv(worked_example))
+    assert list(rows[0]) == exports.LONG_COLUMNS
+    assert [int(r["dots"]) for r in rows] == [5, 2, 2, 1]
+    assert [r["rating"] for r in rows] == ["fully_agree", "", "", "fully_disagree"]
+    # Labels in the workshop's language (Finnish), whatever language the exporter uses.
+    assert [r["rating_label"] for r in rows] == ["Täysin samaa mieltä", "", "", "Täysin eri mieltä"]
+    assert {r["participant_number"] for r in rows} == {"1"}
+    assert [r["statement_short_name"] for r in rows][1] == "Oppimis- ja kehittämisverkosto"
+    # One rating per statement at most: every statement is a small number.
+    assert {r["small_number"] for r in rows} == {"true"}
+
+
+def test_the_worked_example_in_the_xlsx(worked_example):
+    book = read_xlsx(exports.xlsx_bytes(worked_example))
+    rows = summary_rows(book)
+    assert [r[DOTS] for r in rows] == [5, 2, 2, 1]
+    assert [r[SHARE] for r in rows] == [0.5, 0.2, 0.2, 0.1]
+    assert [r[SCORE] for r in rows] == [10, None, None, -10]
+    assert all(r[SMALL] for r in rows)
+    first = book.worksheets[1]
+    cells = list(first.iter_rows(values_only=True))
+    scale = next(row for row in cells if row[1] == "Täysin samaa mieltä")
+    ticks = cells[cells.index(scale) + 1]
+    dots = cells[cells.index(scale) + 2]
+    assert (ticks[1], dots[1]) == (1, 5)
+
+
+def test_the_worked_example_in_the_json(worked_example):
+    document = json.loads(exports.json_bytes(worked_example))
+    assert document["schema_version"] == exports.SCHEMA_VERSION
+    assert [s["tally"]["dots"] for s in document["statements"]] == [5, 2, 2, 1]
+    first, fourth = document["statements"][0]["tally"], document["statements"][3]["tally"]
+    assert first["columns"]["fully_agree"] == {"label": "Täysin samaa mieltä", "ticks": 1, "dots": 5}
+    assert fourth["columns"]["fully_disagree"]["dots"] == 1
+    assert (first["score"], fourth["score"]) == (10, -10)
+    assert document["statements"][1]["tally"]["columns"][NO_OPINION]["dots"] == 2
+    assert document["workshop"]["total_dots"] == 10
+    assert all(s["tally"]["small_number"] for s in document["statements"])
+
+
+# --- 25 participants: every export's totals are tally()'s -------------------------------------
+
+
+def test_the_csv_totals_equal_the_tally(hall):
+    result = tally(hall)
+    rows = read_csv(exports.long_csv(hall))
+    assert len(rows) == 25 * len(result.statements)  # every participant x statement pair
+    for st in result.statements:
+        mine = [r for r in rows if int(r["statement_position"]) == st.statement.position]
+        assert sum(int(r["dots"]) for r in mine) == st.dots
+        assert sum(1 for r in mine if int(r["dots"]) > 0) == st.supporters
+        for key in Rating.values:
+            assert sum(1 for r in mine if r["rating"] == key) == st.columns[key].ticks
+            assert sum(int(r["dots"]) for r in mine if r["rating"] == key) == st.columns[key].dots
+        assert sum(int(r["dots"]) for r in mine if not r["rating"]) == st.columns[NO_OPINION].dots
+        assert {r["small_number"] for r in mine} == {"true" if st.small_number else "false"}
+    assert sum(int(r["dots"]) for r in rows) == result.total_dots
+
+
+def test_the_notes_csv_has_every_note_and_joins_them_in_the_long_csv(hall):
+    result = tally(hall)
+    notes = read_csv(exports.notes_csv(hall))
+    assert list(notes[0]) == exports.NOTE_COLUMNS
+    assert len(notes) == result.notes
+    assert {(n["kind"], n["text"]) for n in notes} >= {("W", "Yhteistyö 4: äö å"), ("S", "Toinen huomio 16")}
+    rows = read_csv(exports.long_csv(hall))
+    eighth = [r for r in rows if r["participant_number"] == "8" and r["notes_O"]]
+    # Two notes of one kind by one participant on one statement share a cell, oldest first.
+    assert [r["notes_O"] for r in eighth] == ["Yhteistyö 8: äö å | Toinen huomio 8"]
+    assert eighth[0]["statement_position"] == "1"
+
+
+def test_the_xlsx_totals_equal_the_tally(hall):
+    result = tally(hall)
+    labels = exports.rating_labels(hall)
+    book = read_xlsx(exports.xlsx_bytes(hall))
+    assert book.sheetnames[0] == "Summary" and book.sheetnames[-1] == "Data"
+    assert len(book.sheetnames) == 2 + len(result.statements)
+    assert "Signatures" not in book.sheetnames
+
+    rows = summary_rows(book)
+    for row, st in zip(rows, result.statements, strict=True):
+        assert row[DOTS] == st.dots
+        assert row[SHARE] == pytest.approx(st.share / 100)
+        assert row[SUPPORTERS] == st.supporters
+        assert row[RATINGS] == st.ratings
+        assert row[SCORE] == (pytest.approx(st.score) if st.score is not None else None)
+        assert list(row[TICKS]) == [c.ticks for c in st.scale]
+        assert list(row[COLUMN_DOTS]) == [c.dots for c in st.scale] + [st.columns[NO_OPINION].dots]
+        assert row[NAME] == st.statement.short_name and row[POSITION] == st.statement.position
+
+    charts = book["Summary"]._charts
+    assert len(charts) == 1 and charts[0].tagname == "barChart"
+
+    for sheet, st in zip(book.worksheets[1:-1], result.statements, strict=True):
+        cells = list(sheet.iter_rows(values_only=True))
+        assert cells[1][0] == st.statement.text
+        scale = next(i for i, row in enumerate(cells) if row[1] == labels["fully_agree"])
+        assert list(cells[scale + 1][1:7]) == [c.ticks for c in st.scale]
+        assert list(cells[scale + 2][1:7]) == [c.dots for c in st.scale]
+        assert sum(cells[scale + 2][1:8]) == st.dots
+
+    data = list(book["Data"].iter_rows(values_only=True))
+    assert list(data[0]) == exports.LONG_COLUMNS
+    assert sum(row[4] for row in data[1:]) == result.total_dots
+
+
+def test_the_json_totals_equal_the_tally(hall):
+    result = tally(hall)
+    document = json.loads(exports.json_bytes(hall))
+    assert document["workshop"]["participants"] == 25
+    assert document["workshop"]["total_dots"] == result.total_dots
+    assert len(document["rows"]) == 25 * len(result.statements)
+    assert len(document["notes"]) == result.notes
+    for item, st in zip(document["statements"], result.statements, strict=True):
+        assert item["tally"]["dots"] == st.dots
+        assert item["tally"]["ratings"] == st.ratings
+        for key, column in st.columns.items():
+            assert (item["tally"]["columns"][key]["ticks"], item["tally"]["columns"][key]["dots"]) == (
+                column.ticks,
+                column.dots,
+            )
+        rows = [r for r in document["rows"] if r["statement_position"] == st.statement.position]
+        assert sum(r["dots"] for r in rows) == st.dots
+
+
+# --- Formulas are inert ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+358 40", "-5", "@SUM(A1)", "\tx", "\rx"])
+def test_it_neutralises_what_a_spreadsheet_would_run(text):
+    assert exports.neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["Hyvä idea", "", "5 = viisi", 5, -10, None])
+def test_it_leaves_ordinary_values_alone(value):
+    assert exports.neutralise(value) == value
+
+
+def test_a_hyperlink_note_comes_out_neutralised(participant, statements):
+    services.add_note(participant, statements[0].pk, "S", FORMULA_NOTE)
+    workshop = participant.workshop
+
+    row = read_csv(exports.long_csv(workshop))[0]
+    assert row["notes_S"] == "'" + FORMULA_NOTE
+    assert read_csv(exports.notes_csv(workshop))[0]["text"] == "'" + FORMULA_NOTE
+
+    book = read_xlsx(exports.xlsx_bytes(workshop))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    assert not [cell for cell in cells if isinstance(cell.value, str) and cell.value.startswith("=")]
+    assert "'" + FORMULA_NOTE in [cell.value for cell in book["Data"]["H"]]
+    # JSON is not a spreadsheet: the text stays exactly as written.
+    assert json.loads(exports.json_bytes(workshop))["notes"][0]["text"] == FORMULA_NOTE
+
+
+# --- Names stay apart from answers ---------------------------------------------------------------
+
+
+def test_no_export_holds_a_name_unless_asked(hall):
+    files = [
+        exports.long_csv(hall).decode("utf-8-sig"),
+        exports.notes_csv(hall).decode("utf-8-sig"),
+        exports.json_bytes(hall).decode(),
+        "\n".join(all_cells(read_xlsx(exports.xlsx_bytes(hall)))),
+    ]
+    for text in files:
+        for name in NAMES:
+            assert name not in text
+    assert "signatures" not in json.loads(exports.json_bytes(hall))
+
+
+def test_asked_for_the_names_stand_alone_in_alphabetical_order(hall):
+    finnish_order = [
+        "Anna Aalto",
+        "Émile Zola",
+        "Matti Meikäläinen",
+        "Åsa Åberg",
+        "Äinö Äijälä",
+        "Örjan Östman",
+    ]
+    rows = read_csv(exports.signatures_csv(hall))
+    assert rows == [{"name": name} for name in finnish_order]  # no numbers, no times
+
+    book = read_xlsx(exports.xlsx_bytes(hall, signatures=True))
+    assert [row[0] for row in book["Signatures"].iter_rows(min_row=2, values_only=True)] == finnish_order
+    assert book["Signatures"].max_column == 1
+    for sheet in book.worksheets:
+        if sheet.title != "Signatures":
+            text = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
+            assert not any(name in text for name in NAMES)
+
+    document = json.loads(exports.json_bytes(hall, signatures=True))
+    assert document["signatures"] == finnish_order
+    rest = json.dumps(
+        {key: value for key, value in document.items() if key != "signatures"}, ensure_ascii=False
+    )
+    assert not any(name in rest for name in NAMES)
+
+
+def test_it_marks_small_numbers_in_every_file(voting_workshop, statements):
+    people = [services.join(voting_workshop) for _ in range(5)]
+    for person in people:
+        services.set_rating(person, statements[0].pk, Rating.PARTLY_AGREE)
+    for person in people[:4]:
+        services.set_rating(person, statements[1].pk, Rating.NEUTRAL)
+        services.add_note(person, statements[1].pk, "W", "Liian vähän")
+
+    csv_rows = read_csv(exports.long_csv(voting_workshop))
+    small = {r["statement_position"]: r["small_number"] for r in csv_rows}
+    assert (small["1"], small["2"]) == ("false", "true")
+    assert {r["small_number"] for r in read_csv(exports.notes_csv(voting_workshop))} == {"true"}
+    rows = summary_rows(read_xlsx(exports.xlsx_bytes(voting_workshop)))
+    assert [bool(r[SMALL]) for r in rows] == [False, True, True, True]
+    document = json.loads(exports.json_bytes(voting_workshop))
+    assert [s["tally"]["small_number"] for s in document["statements"]] == [False, True, True, True]
+
+
+def test_the_filename_has_the_title_slug_code_and_date(workshop):
+    name = exports.export(workshop, "notes_csv").filename
+    assert name.startswith(f"demokratiapaiva-{workshop.code}-20") and name.endswith("-notes.csv")
+
+
+def test_an_empty_workshop_still_exports(workshop):
+    assert read_csv(exports.long_csv(workshop)) == []
+    book = read_xlsx(exports.xlsx_bytes(workshop))
+    assert [r[DOTS] for r in summary_rows(book)] == [0, 0, 0, 0]

@@ -1,0 +1,47 @@
+"""The owner's downloads and the printable report. Everyone else gets 404."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from .. import exports
+from .access import owned_workshop
+
+
+@login_required
+@require_GET
+def export_page(request, code):
+    workshop = owned_workshop(request, code)
+    return render(
+        request,
+        "workshops/exports/export_page.html",
+        {"workshop": workshop, "has_signatures": workshop.signatures.exists()},
+    )
+
+
+@login_required
+@require_GET
+def export(request, code, fmt):
+    workshop = owned_workshop(request, code)
+    if fmt not in exports.FORMATS:
+        raise Http404
+    file = exports.export(workshop, fmt, signatures=request.GET.get("signatures") == "1")
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, file.filename)
+    # Answers and names are personal data: no cache keeps a copy.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def report(request, code):
+    workshop = owned_workshop(request, code)
+    # The report is a document of the workshop, so it speaks the workshop's language.
+    with translation.override(workshop.language):
+        response = render(request, "workshops/exports/report.html", exports.report_context(workshop))
+    response["Cache-Control"] = "no-store"
+    return response
