@@ -1,4 +1,5 @@
 import os
+from urllib.parse import urlsplit
 
 from django.core.asgi import get_asgi_application
 
@@ -9,12 +10,42 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from workshops.routing import websocket_urlpatterns  # noqa: E402
+
+
+class SameOriginValidator:
+    """Refuse a socket opened by a page of another site (close code 4403).
+
+    ALLOWED_HOSTS is "*" by default (a laptop's LAN address is not known in advance), so
+    AllowedHostsOriginValidator alone lets any web page's script connect. A browser always
+    sends Origin, and it must name the host the socket was opened to (or a trusted origin).
+    Without an Origin it is not a browser, which cannot be tricked into using someone's session.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        headers = dict(scope.get("headers", []))
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        if origin and not (
+            urlsplit(origin).netloc.lower() == host or origin in settings.CSRF_TRUSTED_ORIGINS
+        ):
+            await receive()  # websocket.connect
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": 4403})
+            return None
+        return await self.app(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

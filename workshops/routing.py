@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-# The live pages' consumers (projector, run screen, participant waiting screen) go here.
-websocket_urlpatterns: list = []
+from . import consumers
+
+# The live pages' sockets; each sends whole snapshots of its page's live partial.
+websocket_urlpatterns = [
+    path("ws/workshops/<str:code>/projector/<str:key>/", consumers.ProjectorConsumer.as_asgi()),
+]

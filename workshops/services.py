@@ -311,6 +311,19 @@ def set_results_visibility(workshop: Workshop, visibility: str) -> Workshop:
     return workshop
 
 
+def set_note_hidden(workshop: Workshop, note_id, hidden: bool) -> Note:
+    """Keep a note off the projector (an insult, a name) or show it again; the note itself stays."""
+    try:
+        note = Note.objects.get(pk=int(note_id), statement__workshop=workshop)
+    except (Note.DoesNotExist, TypeError, ValueError):
+        raise InvalidInput(_("That note is not part of this workshop.")) from None
+    with transaction.atomic():
+        note.hidden_on_projector = bool(hidden)
+        note.save(update_fields=["hidden_on_projector", "updated_at"])
+        _changed(workshop.pk)
+    return note
+
+
 def has_votes(workshop: Workshop) -> bool:
     """True once any dot or tick exists: from then on the statements' wording is locked."""
     return (

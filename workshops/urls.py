@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import exports, facilitator, public
+from .views import exports, facilitator, projector, public
 
 urlpatterns = [
     # --- Public pages -------------------------------------------------------------------------
@@ -14,6 +14,8 @@ urlpatterns = [
     # --- Facilitator: workshops ---------------------------------------------------------------
     path("workshops/", facilitator.workshop_list, name="workshop_list"),
     # --- Projector ----------------------------------------------------------------------------
+    path("workshops/<str:code>/projector/<str:key>/", projector.projector, name="projector"),
+    path("workshops/<str:code>/notes/", projector.workshop_notes, name="workshop_notes"),
     # --- Exports ------------------------------------------------------------------------------
     path("workshops/<str:code>/export/", exports.export_page, name="export_page"),
     path("workshops/<str:code>/export/<str:fmt>/", exports.export, name="export"),

@@ -1,0 +1,228 @@
+"""The projector's WebSocket: who may listen, the first state, updates after votes, coalescing."""
+
+import re
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from dotvote.asgi import application
+from workshops import services
+from workshops.models import Phase
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    # The in-memory layer's queues belong to the event loop that made them; every test has its own.
+    layer = get_channel_layer()
+    if hasattr(layer, "flush"):
+        async_to_sync(layer.flush)()
+    yield
+
+
+def socket(path: str, origin: str | None = "http://testserver", cookie: str = "") -> WebsocketCommunicator:
+    headers = [(b"host", b"testserver")]
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def projector_path(workshop, key=None) -> str:
+    return f"/ws/workshops/{workshop.code}/projector/{key or workshop.projector_secret}/"
+
+
+def total_dots(html: str) -> int | None:
+    found = re.search(r'id="projector-live"[^>]*data-dots="(\d+)"', html)
+    return int(found.group(1)) if found else None
+
+
+async def refused_with(communicator) -> int | None:
+    """The close code of a refused socket (accepted first, so that the browser sees the code)."""
+    connected, code = await communicator.connect()
+    if connected:
+        message = await communicator.receive_output(timeout=3)
+        code = message.get("code") if message["type"] == "websocket.close" else None
+    await communicator.disconnect()
+    return code
+
+
+@pytest.fixture
+def live_workshop(voting_workshop):
+    return services.set_results_visibility(voting_workshop, "live")
+
+
+def test_it_sends_the_whole_state_on_connect(live_workshop, participant, statements):
+    services.set_dots(participant, statements[0].pk, 4)
+
+    async def run():
+        communicator = socket(projector_path(live_workshop))
+        connected, _ = await communicator.connect()
+        assert connected
+        html = await communicator.receive_from(timeout=3)
+        await communicator.disconnect()
+        return html
+
+    html = async_to_sync(run)()
+    assert 'id="projector-live"' in html
+    assert total_dots(html) == 4
+    assert "vertaispalveluverkosto" in html.lower()
+
+
+def test_it_sends_a_new_state_after_a_vote(live_workshop, participant, statements):
+    async def run():
+        communicator = socket(projector_path(live_workshop))
+        await communicator.connect()
+        first = await communicator.receive_from(timeout=3)
+        await database_sync_to_async(services.set_dots)(participant, statements[1].pk, 3)
+        second = await communicator.receive_from(timeout=3)
+        await communicator.disconnect()
+        return first, second
+
+    first, second = async_to_sync(run)()
+    assert total_dots(first) == 0
+    assert total_dots(second) == 3
+    assert re.search(r'data-position="2" data-dots="3"', second)
+
+
+def test_a_burst_of_votes_gives_few_snapshots_and_the_last_is_right(live_workshop, statements):
+    people = [services.join(live_workshop) for _ in range(10)]
+
+    def burst():
+        # 40 separate commits, each telling the group, as 10 phones voting at once would.
+        for person in people:
+            for statement in statements:
+                services.set_dots(person, statement.pk, 2)
+
+    async def run():
+        communicator = socket(projector_path(live_workshop))
+        await communicator.connect()
+        await communicator.receive_from(timeout=3)
+        await database_sync_to_async(burst)()
+        snapshots = []
+        while not await communicator.receive_nothing(timeout=1.5):
+            snapshots.append(await communicator.receive_from())
+        await communicator.disconnect()
+        return snapshots
+
+    snapshots = async_to_sync(run)()
+    assert 1 <= len(snapshots) <= 10, len(snapshots)
+    assert total_dots(snapshots[-1]) == 80
+
+
+def test_hidden_results_show_participation_only_until_revealed(voting_workshop, participant, statements):
+    async def run():
+        communicator = socket(projector_path(voting_workshop))
+        await communicator.connect()
+        await communicator.receive_from(timeout=3)
+        await database_sync_to_async(services.set_dots)(participant, statements[0].pk, 5)
+        hidden = await communicator.receive_from(timeout=3)
+        await database_sync_to_async(services.set_results_visibility)(voting_workshop, "revealed")
+        revealed = await communicator.receive_from(timeout=3)
+        await communicator.disconnect()
+        return hidden, revealed
+
+    hidden, revealed = async_to_sync(run)()
+    assert re.search(r"data-joined>1<", hidden)
+    assert "p-statement" not in hidden and total_dots(hidden) is None
+    assert revealed.count("p-statement") == 4 and total_dots(revealed) == 5
+
+
+def test_it_refuses_a_wrong_key(voting_workshop):
+    code = async_to_sync(refused_with)(socket(projector_path(voting_workshop, key="not-the-key")))
+    assert code == 4403
+
+
+def test_it_refuses_another_workshops_key(voting_workshop, other_facilitator):
+    other = services.create_workshop(other_facilitator, "Toinen")
+    code = async_to_sync(refused_with)(socket(projector_path(voting_workshop, key=other.projector_secret)))
+    assert code == 4403
+
+
+def test_it_refuses_an_unknown_workshop(voting_workshop):
+    path = f"/ws/workshops/ZZZZZZ/projector/{voting_workshop.projector_secret}/"
+    assert async_to_sync(refused_with)(socket(path)) == 4403
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def test_the_owners_session_needs_no_key(voting_workshop, owner):
+    async def run():
+        communicator = socket(projector_path(voting_workshop, key="x"), cookie=session_cookie(owner))
+        connected, _ = await communicator.connect()
+        html = await communicator.receive_from(timeout=3)
+        await communicator.disconnect()
+        return html
+
+    assert 'id="projector-live"' in async_to_sync(run)()
+
+
+def test_another_facilitators_session_is_refused(voting_workshop, other_facilitator):
+    communicator = socket(projector_path(voting_workshop, key="x"), cookie=session_cookie(other_facilitator))
+    assert async_to_sync(refused_with)(communicator) == 4403
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://testserver:8080", "null"])
+def test_it_refuses_a_page_from_another_origin(voting_workshop, origin):
+    assert async_to_sync(refused_with)(socket(projector_path(voting_workshop), origin=origin)) == 4403
+
+
+def test_a_client_without_an_origin_is_not_a_browser_and_may_connect(voting_workshop):
+    async def run():
+        communicator = socket(projector_path(voting_workshop), origin=None)
+        connected, _ = await communicator.connect()
+        html = await communicator.receive_from(timeout=3)
+        await communicator.disconnect()
+        return html
+
+    assert 'id="projector-live"' in async_to_sync(run)()
+
+
+def test_a_socket_never_hears_another_workshops_votes(live_workshop, statements, other_facilitator):
+    other = services.create_workshop(other_facilitator, "Toinen", template="ped")
+    services.set_phase(other, Phase.VOTING)
+    stranger = services.join(other)
+    own = services.join(live_workshop)
+    other_statement = other.statements.first()
+
+    async def run():
+        communicator = socket(projector_path(live_workshop))
+        await communicator.connect()
+        await communicator.receive_from(timeout=3)
+        await database_sync_to_async(services.set_dots)(stranger, other_statement.pk, 6)
+        quiet = await communicator.receive_nothing(timeout=1)
+        await database_sync_to_async(services.set_dots)(own, statements[0].pk, 1)
+        update = await communicator.receive_from(timeout=3)
+        await communicator.disconnect()
+        return quiet, update
+
+    quiet, update = async_to_sync(run)()
+    assert quiet
+    assert total_dots(update) == 1
+
+
+def test_it_closes_when_the_workshop_is_deleted(live_workshop):
+    async def run():
+        communicator = socket(projector_path(live_workshop))
+        await communicator.connect()
+        await communicator.receive_from(timeout=3)
+        pk = live_workshop.pk
+        await database_sync_to_async(live_workshop.delete)()
+        from workshops import live
+
+        await database_sync_to_async(live.workshop_changed)(pk)
+        message = await communicator.receive_output(timeout=3)
+        await communicator.disconnect()
+        return message
+
+    assert async_to_sync(run)() == {"type": "websocket.close", "code": 4404}

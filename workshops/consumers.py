@@ -1,0 +1,162 @@
+"""The live pages' WebSockets: the projector, the facilitator's run screen, the waiting screen.
+
+A socket joins its workshop's group (`live.group_name`) and gets one complete snapshot at once,
+so a reconnect after a wifi drop resynchronises everything. A "workshop changed" event starts a
+short pause; then one whole snapshot, rendered from the same partial template the page used on
+first load, goes out. Bursts merge, the latest state wins, and a message the channel layer drops
+is healed by the next one: never a delta. htmx's ws extension swaps the snapshot's root by id.
+"""
+
+import asyncio
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from . import live
+from .models import Workshop, normalise_join_code
+from .views import projector
+
+# Wait this long after the first change event, so that a burst of votes becomes one snapshot.
+COALESCE_SECONDS = 0.25
+
+# Close codes: htmx's extension retries only 1006/1011/1012/1013, so a refused page stays quiet.
+NOT_ALLOWED = 4403
+GONE = 4404
+
+# Snapshots being rendered in this process, by what they show: sockets that show the same thing
+# (a hall of waiting screens) share one render instead of each querying the database. One entry
+# per workshop and page: the newest render, kept so that late sockets can still reuse it.
+_renders: dict[tuple, tuple[float, asyncio.Future]] = {}
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def _user_owns(user, workshop: Workshop) -> bool:
+    return bool(user and user.is_authenticated and (user.is_staff or user.pk == workshop.owner_id))
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    template_name = ""
+
+    async def connect(self):
+        self.workshop_id = None
+        self.pending = None
+        self.changed_at = asyncio.get_running_loop().time()
+        self.sending = asyncio.Lock()
+        workshop = await database_sync_to_async(self.allowed_workshop)()
+        # Accept first, then close: only an accepted socket can carry a close code to the browser.
+        await self.accept()
+        if workshop is None:
+            await self.close(code=NOT_ALLOWED)
+            return
+        self.workshop_id = workshop.pk
+        self.language = self.snapshot_language(workshop)
+        # Join before the first snapshot, so that no change falls between the two.
+        await self.channel_layer.group_add(live.group_name(self.workshop_id), self.channel_name)
+        await self.send_snapshot()
+
+    async def disconnect(self, code):
+        if self.pending is not None:
+            self.pending.cancel()
+        if self.workshop_id is not None:
+            await self.channel_layer.group_discard(live.group_name(self.workshop_id), self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        pass  # the live pages only listen
+
+    async def workshop_changed(self, event):
+        self.changed_at = asyncio.get_running_loop().time()
+        if self.pending is None:
+            self.pending = asyncio.create_task(self._send_after_pause())
+
+    async def _send_after_pause(self):
+        await asyncio.sleep(COALESCE_SECONDS)
+        # From here on a new change needs a newer snapshot than the one about to be rendered.
+        self.pending = None
+        await self.send_snapshot()
+
+    async def send_snapshot(self):
+        async with self.sending:
+            html = await self._shared_render()
+            if html is None:  # the workshop was deleted
+                await self.close(code=GONE)
+                return
+            await self.send(text_data=html)
+
+    async def _shared_render(self) -> str | None:
+        key = self.snapshot_key()
+        if key is None:
+            return await database_sync_to_async(self._render)()
+        entry = _renders.get(key)
+        # A render that started after this socket's latest change already shows that change.
+        if entry is None or entry[0] < self.changed_at:
+            started = asyncio.get_running_loop().time()
+            entry = _renders[key] = (started, asyncio.ensure_future(database_sync_to_async(self._render)()))
+        return await asyncio.shield(entry[1])
+
+    def _render(self) -> str | None:
+        workshop = Workshop.objects.filter(pk=self.workshop_id).select_related("owner").first()
+        if workshop is None:
+            return None
+        with translation.override(self.language):
+            return render_to_string(self.template_name, self.snapshot_context(workshop))
+
+    # --- What each live page defines -------------------------------------------------------------
+
+    def allowed_workshop(self) -> Workshop | None:
+        """The workshop this socket may listen to, or None to refuse it. Runs in a thread."""
+        raise NotImplementedError
+
+    def snapshot_context(self, workshop: Workshop) -> dict:
+        raise NotImplementedError
+
+    def snapshot_key(self) -> tuple | None:
+        """Sockets with equal keys receive identical snapshots, so share a render; None: never share."""
+        return None
+
+    def snapshot_language(self, workshop: Workshop) -> str:
+        # As workshops.middleware.LanguageMiddleware: the switcher's cookie, else Finnish.
+        code = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+        return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+    def workshop_by_code(self) -> Workshop | None:
+        code = normalise_join_code(self.scope["url_route"]["kwargs"].get("code", ""))
+        return Workshop.objects.filter(code=code).first()
+
+
+class ProjectorConsumer(LiveConsumer):
+    """The big screen: its URL's secret key, or the owner's logged-in session."""
+
+    template_name = "workshops/projector/_live.html"
+
+    def allowed_workshop(self):
+        workshop = self.workshop_by_code()
+        key = self.scope["url_route"]["kwargs"].get("key", "")
+        if workshop is None or not projector.may_project(workshop, key, self.scope.get("user")):
+            return None
+        return workshop
+
+    def snapshot_language(self, workshop):
+        return workshop.language  # as the projector page: the hall reads the workshop's language
+
+    def join_url(self) -> str:
+        scheme = "https" if self.scope.get("scheme") in ("wss", "https") else "http"
+        host = _header(self.scope, b"host")
+        if not host:
+            server = self.scope.get("server") or ("localhost", None)
+            host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
+        return f"{scheme}://{host}/"
+
+    def snapshot_key(self):
+        return ("projector", self.workshop_id, self.language, self.join_url())
+
+    def snapshot_context(self, workshop):
+        return projector.live_context(workshop, self.join_url() + workshop.code)
