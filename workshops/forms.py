@@ -1,5 +1,98 @@
 from django import forms  # noqa: F401
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .models import MAX_DOTS, SHORT_NAME_MAX_LENGTH, STATEMENT_MAX_LENGTH, TITLE_MAX_LENGTH, Phase
 
 # --- Facilitator forms ------------------------------------------------------------------------
+
+
+class WorkshopSettingsForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    language = forms.ChoiceField(
+        label=_("Language of the workshop"),
+        choices=settings.LANGUAGES,
+        initial="fi",
+        help_text=_("The statements of the template and the participants' pages use this language."),
+    )
+    dots_per_participant = forms.IntegerField(
+        label=_("Dots per participant"), min_value=1, max_value=MAX_DOTS, initial=10
+    )
+    max_dots_per_statement = forms.IntegerField(
+        label=_("Most dots on one statement"),
+        min_value=1,
+        max_value=MAX_DOTS,
+        required=False,
+        help_text=_("Leave empty for no limit."),
+    )
+    collect_signatures = forms.BooleanField(
+        label=_("Collect the signature list"),
+        required=False,
+        initial=True,
+        help_text=_("Participants may sign a list of names, kept apart from their answers."),
+    )
+
+
+class WorkshopCreateForm(WorkshopSettingsForm):
+    TEMPLATE_CHOICES = [("ped", _("PED network: four network types")), ("blank", _("Blank"))]
+
+    template = forms.ChoiceField(
+        label=_("Statements"), choices=TEMPLATE_CHOICES, initial="ped", widget=forms.RadioSelect
+    )
+    field_order = ["title", "template", "language"]
+
+
+class WorkshopEditForm(WorkshopSettingsForm):
+    participant_limit = forms.IntegerField(label=_("Most participants"), min_value=1, max_value=10000)
+    delete_after = forms.DateField(
+        label=_("Delete data after"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The workshop and all its answers are deleted after this date."),
+    )
+
+    def clean_delete_after(self):
+        value = self.cleaned_data["delete_after"]
+        if value < timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a later date."))
+        return value
+
+
+class StatementForm(forms.Form):
+    short_name = forms.CharField(
+        label=_("Short name"),
+        max_length=SHORT_NAME_MAX_LENGTH,
+        required=False,
+        help_text=_("Shown on the projector and in the exports, e.g. “Influence network”."),
+    )
+    text = forms.CharField(
+        label=pgettext_lazy("form field", "Statement"),
+        max_length=STATEMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PhaseForm(forms.Form):
+    phase = forms.ChoiceField(choices=Phase.choices)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=180, initial=10, required=False)
+
+
+class TimerForm(forms.Form):
+    """Pause, resume, or (a button with only `minutes`) add minutes to the countdown."""
+
+    action = forms.ChoiceField(
+        choices=[("pause", "pause"), ("resume", "resume"), ("extend", "extend")], required=False
+    )
+    minutes = forms.IntegerField(min_value=1, max_value=180, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("action"):
+            if not data.get("minutes"):
+                raise forms.ValidationError(_("Unknown timer control."))
+            data["action"] = "extend"
+        return data
+
 
 # --- Participant forms ------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from . import live
 from .models import (
     MAX_DOTS,
     NOTE_MAX_LENGTH,
+    SHORT_NAME_MAX_LENGTH,
     SIGNATURE_MAX_LENGTH,
+    STATEMENT_MAX_LENGTH,
     Answer,
     Note,
     NoteKind,
@@ -375,3 +377,149 @@ def create_workshop(
                 for i, (short_name, text) in enumerate(ped_statements(language), start=1)
             )
     return candidate
+
+
+# --- The facilitator's workshops: statements, copies, clearing, retention ---------------------
+
+MAX_STATEMENTS = 50
+
+
+class DotsLocked(WorkshopError):
+    pass
+
+
+def update_workshop(workshop: Workshop, **fields) -> Workshop:
+    """Save the workshop's settings; the dot budget and cap stay fixed once people have voted."""
+    budget_changes = any(
+        name in fields and fields[name] != getattr(workshop, name)
+        for name in ("dots_per_participant", "max_dots_per_statement")
+    )
+    if budget_changes and has_votes(workshop):
+        raise DotsLocked(
+            _(
+                "People have already voted, so the number of dots can no longer be changed: "
+                "the votes already cast were spent under the old rule. Clear the votes first."
+            )
+        )
+    for name, value in fields.items():
+        setattr(workshop, name, value)
+    with transaction.atomic():
+        workshop.save()
+        _changed(workshop.pk)
+    return workshop
+
+
+def _clean_statement(short_name: str, text: str) -> tuple[str, str]:
+    short_name, text = " ".join((short_name or "").split()), (text or "").strip()
+    if not text:
+        raise InvalidInput(_("Write the statement."))
+    if len(short_name) > SHORT_NAME_MAX_LENGTH or len(text) > STATEMENT_MAX_LENGTH:
+        raise InvalidInput(
+            _("A short name can be at most %(short)s and a statement %(long)s characters long.")
+            % {"short": SHORT_NAME_MAX_LENGTH, "long": STATEMENT_MAX_LENGTH}
+        )
+    # The projector and the exports need a name; the start of the statement will do.
+    return short_name or text[:SHORT_NAME_MAX_LENGTH], text
+
+
+def _statement_of(workshop: Workshop, statement_id) -> Statement:
+    try:
+        return Statement.objects.get(pk=int(statement_id), workshop=workshop)
+    except (Statement.DoesNotExist, TypeError, ValueError):
+        raise UnknownStatement(_("That statement is not part of this workshop.")) from None
+
+
+def add_statement(workshop: Workshop, short_name: str, text: str) -> Statement:
+    short_name, text = _clean_statement(short_name, text)
+    with transaction.atomic():
+        ensure_statements_editable(workshop)
+        if workshop.statements.count() >= MAX_STATEMENTS:
+            raise InvalidInput(_("A workshop can have at most %(max)s statements.") % {"max": MAX_STATEMENTS})
+        last = workshop.statements.aggregate(p=Max("position"))["p"] or 0
+        statement = Statement.objects.create(
+            workshop=workshop, position=last + 1, short_name=short_name, text=text
+        )
+        _changed(workshop.pk)
+    return statement
+
+
+def edit_statement(workshop: Workshop, statement_id, short_name: str, text: str) -> Statement:
+    short_name, text = _clean_statement(short_name, text)
+    with transaction.atomic():
+        ensure_statements_editable(workshop)
+        statement = _statement_of(workshop, statement_id)
+        statement.short_name, statement.text = short_name, text
+        statement.save(update_fields=["short_name", "text"])
+        _changed(workshop.pk)
+    return statement
+
+
+def _renumber(workshop: Workshop, ordered: list[Statement]) -> None:
+    for position, statement in enumerate(ordered, start=1):
+        if statement.position != position:
+            statement.position = position
+            statement.save(update_fields=["position"])
+
+
+def remove_statement(workshop: Workshop, statement_id) -> None:
+    with transaction.atomic():
+        ensure_statements_editable(workshop)
+        _statement_of(workshop, statement_id).delete()
+        _renumber(workshop, list(workshop.statements.order_by("position", "id")))
+        _changed(workshop.pk)
+
+
+def move_statement(workshop: Workshop, statement_id, direction: str) -> None:
+    """Move a statement one place "up" (earlier) or "down" (later)."""
+    if direction not in ("up", "down"):
+        raise InvalidInput(_("Move a statement up or down."))
+    with transaction.atomic():
+        ensure_statements_editable(workshop)
+        statement = _statement_of(workshop, statement_id)
+        ordered = list(workshop.statements.order_by("position", "id"))
+        i = next(i for i, s in enumerate(ordered) if s.pk == statement.pk)
+        j = i - 1 if direction == "up" else i + 1
+        if 0 <= j < len(ordered):
+            ordered[i], ordered[j] = ordered[j], ordered[i]
+            _renumber(workshop, ordered)
+        _changed(workshop.pk)
+
+
+def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
+    """A new draft with the same settings and statements, and no participants or votes."""
+    with transaction.atomic():
+        copy = create_workshop(
+            owner,
+            title[: Workshop._meta.get_field("title").max_length],
+            template="blank",
+            language=workshop.language,
+            dots_per_participant=workshop.dots_per_participant,
+            max_dots_per_statement=workshop.max_dots_per_statement,
+            collect_signatures=workshop.collect_signatures,
+        )
+        copy.participant_limit = workshop.participant_limit
+        copy.save(update_fields=["participant_limit"])
+        Statement.objects.bulk_create(
+            Statement(workshop=copy, position=s.position, short_name=s.short_name, text=s.text)
+            for s in workshop.statements.order_by("position", "id")
+        )
+    return copy
+
+
+def clear_votes(workshop: Workshop) -> None:
+    """Delete every participant with their dots, ratings and notes, and the signature list."""
+    with transaction.atomic():
+        Participant.objects.filter(workshop=workshop).delete()
+        Signature.objects.filter(workshop=workshop).delete()
+        _changed(workshop.pk)
+
+
+def purge_expired(today=None) -> list[str]:
+    """Delete the workshops whose "delete data after" date has passed; returns what went."""
+    today = today or timezone.localdate()
+    gone = []
+    with transaction.atomic():
+        for workshop in Workshop.objects.filter(delete_after__lt=today).select_for_update():
+            gone.append(f"{workshop.code} {workshop.title!r} (delete after {workshop.delete_after})")
+            workshop.delete()
+    return gone

@@ -11,8 +11,35 @@ urlpatterns = [
     # --- Facilitator accounts -----------------------------------------------------------------
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # --- Facilitator: workshops ---------------------------------------------------------------
     path("workshops/", facilitator.workshop_list, name="workshop_list"),
+    path("workshops/new/", facilitator.workshop_new, name="workshop_new"),
+    path("workshops/<str:code>/", facilitator.workshop_run, name="workshop_run"),
+    path("workshops/<str:code>/phase/", facilitator.workshop_phase, name="workshop_phase"),
+    path("workshops/<str:code>/timer/", facilitator.workshop_timer, name="workshop_timer"),
+    path("workshops/<str:code>/results/", facilitator.workshop_results, name="workshop_results"),
+    path("workshops/<str:code>/edit/", facilitator.workshop_edit, name="workshop_edit"),
+    path("workshops/<str:code>/statements/", facilitator.statement_add, name="statement_add"),
+    path(
+        "workshops/<str:code>/statements/<int:statement_id>/",
+        facilitator.statement_edit,
+        name="statement_edit",
+    ),
+    path(
+        "workshops/<str:code>/statements/<int:statement_id>/remove/",
+        facilitator.statement_remove,
+        name="statement_remove",
+    ),
+    path(
+        "workshops/<str:code>/statements/<int:statement_id>/move/",
+        facilitator.statement_move,
+        name="statement_move",
+    ),
+    path("workshops/<str:code>/duplicate/", facilitator.workshop_duplicate, name="workshop_duplicate"),
+    path("workshops/<str:code>/clear-votes/", facilitator.workshop_clear_votes, name="workshop_clear_votes"),
+    path("workshops/<str:code>/delete/", facilitator.workshop_delete, name="workshop_delete"),
     # --- Projector ----------------------------------------------------------------------------
     path("workshops/<str:code>/projector/<str:key>/", projector.projector, name="projector"),
     path("workshops/<str:code>/notes/", projector.workshop_notes, name="workshop_notes"),

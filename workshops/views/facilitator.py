@@ -1,10 +1,361 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""The facilitator's pages: their workshops, creating and editing one, and the run screen.
 
-from ..models import Workshop
+Every view that takes a join code starts with `owned_workshop`, so someone else's workshop is a
+404. Controls answer an htmx request with the fragment they changed and an ordinary form POST
+with a redirect, so each works without JavaScript too.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from .. import qr, services
+from ..forms import PhaseForm, StatementForm, TimerForm, WorkshopCreateForm, WorkshopEditForm
+from ..models import Phase, ResultsVisibility, Statement, Workshop
+from ..tallies import tally
+from .access import owned_workshop
+
+# The method's steps in order, and what the button that starts each one says.
+STEPS = [Phase.PAIR_TALK_1, Phase.PAIR_TALK_2, Phase.VOTING, Phase.CLOSED]
+
+
+def _step_buttons():
+    return {
+        Phase.PAIR_TALK_1: _("Start pair talk 1"),
+        Phase.PAIR_TALK_2: _("Start pair talk 2"),
+        Phase.VOTING: _("Open voting"),
+        Phase.CLOSED: _("Close voting"),
+    }
+
+
+def _go(request, url: str):
+    """Navigate after a successful POST: a client redirect for htmx, a 302 otherwise."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _run_url(workshop: Workshop) -> str:
+    return reverse("workshop_run", args=[workshop.code])
+
+
+def _edit_url(workshop: Workshop) -> str:
+    return reverse("workshop_edit", args=[workshop.code])
+
+
+# --- My workshops and a new one ---------------------------------------------------------------
 
 
 @login_required
 def workshop_list(request):
-    workshops = Workshop.objects.filter(owner=request.user)
+    workshops = Workshop.objects.filter(owner=request.user).annotate(participant_count=Count("participants"))
     return render(request, "workshops/facilitator/workshop_list.html", {"workshops": workshops})
+
+
+@login_required
+def workshop_new(request):
+    form = WorkshopCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        workshop = services.create_workshop(
+            request.user,
+            data["title"],
+            template=data["template"],
+            language=data["language"],
+            dots_per_participant=data["dots_per_participant"],
+            max_dots_per_statement=data["max_dots_per_statement"],
+            collect_signatures=data["collect_signatures"],
+        )
+        messages.success(
+            request, _("The workshop was created. Its join code is %(code)s.") % {"code": workshop.code}
+        )
+        # A blank workshop needs statements first; the PED one is ready to run.
+        return _go(request, _run_url(workshop) if data["template"] == "ped" else _edit_url(workshop))
+    return render(request, "workshops/facilitator/workshop_new.html", {"form": form})
+
+
+# --- Settings and statements ------------------------------------------------------------------
+
+
+def _statements_context(workshop: Workshop, **extra) -> dict:
+    try:
+        services.ensure_statements_editable(workshop)
+        locked = None
+    except services.StatementsLocked as refused:
+        locked = refused.message
+    return {
+        "workshop": workshop,
+        "statements": list(workshop.statements.order_by("position", "id")),
+        "locked": locked,
+        "statement_form": StatementForm(),
+        "max_statements": services.MAX_STATEMENTS,
+        **extra,
+    }
+
+
+@login_required
+def workshop_edit(request, code):
+    workshop = owned_workshop(request, code)
+    fields = list(WorkshopEditForm.base_fields)
+    form = WorkshopEditForm(request.POST or None, initial={name: getattr(workshop, name) for name in fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_workshop(workshop, **form.cleaned_data)
+        except services.WorkshopError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("The settings were saved."))
+            return _go(request, _edit_url(workshop))
+        workshop.refresh_from_db()
+    context = _statements_context(workshop, form=form)
+    return render(request, "workshops/facilitator/workshop_edit.html", context)
+
+
+def _after_statement_change(request, workshop, error=None, form=None):
+    """The statement list again: the fragment for htmx, else back to the edit page."""
+    if request.htmx:
+        context = _statements_context(workshop, error=error)
+        if form is not None:
+            context["statement_form"] = form
+        return render(request, "workshops/facilitator/_statements.html", context)
+    if error:
+        messages.error(request, error)
+    return redirect(_edit_url(workshop) + "#statements")
+
+
+@login_required
+@require_POST
+def statement_add(request, code):
+    workshop = owned_workshop(request, code)
+    form = StatementForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return _after_statement_change(request, workshop, form=form)
+        context = _statements_context(workshop, form=WorkshopEditForm(initial=_settings_of(workshop)))
+        context["statement_form"] = form
+        return render(request, "workshops/facilitator/workshop_edit.html", context)
+    try:
+        services.add_statement(workshop, form.cleaned_data["short_name"], form.cleaned_data["text"])
+    except services.WorkshopError as refused:
+        return _after_statement_change(request, workshop, error=refused.message)
+    return _after_statement_change(request, workshop)
+
+
+def _settings_of(workshop: Workshop) -> dict:
+    return {name: getattr(workshop, name) for name in WorkshopEditForm.base_fields}
+
+
+@login_required
+def statement_edit(request, code, statement_id):
+    workshop = owned_workshop(request, code)
+    statement = get_object_or_404(Statement, pk=statement_id, workshop=workshop)
+    form = StatementForm(
+        request.POST or None, initial={"short_name": statement.short_name, "text": statement.text}
+    )
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_statement(
+                workshop, statement.pk, form.cleaned_data["short_name"], form.cleaned_data["text"]
+            )
+        except services.WorkshopError as refused:
+            error = refused.message
+        else:
+            messages.success(request, _("The statement was saved."))
+            return _go(request, _edit_url(workshop) + "#statements")
+    context = {"workshop": workshop, "statement": statement, "form": form, "error": error}
+    return render(request, "workshops/facilitator/statement_edit.html", context)
+
+
+@login_required
+@require_POST
+def statement_remove(request, code, statement_id):
+    workshop = owned_workshop(request, code)
+    try:
+        services.remove_statement(workshop, statement_id)
+    except services.WorkshopError as refused:
+        return _after_statement_change(request, workshop, error=refused.message)
+    return _after_statement_change(request, workshop)
+
+
+@login_required
+@require_POST
+def statement_move(request, code, statement_id):
+    workshop = owned_workshop(request, code)
+    try:
+        services.move_statement(workshop, statement_id, request.POST.get("direction", ""))
+    except services.WorkshopError as refused:
+        return _after_statement_change(request, workshop, error=refused.message)
+    return _after_statement_change(request, workshop)
+
+
+# --- Copies, deletion, clearing ---------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def workshop_duplicate(request, code):
+    workshop = owned_workshop(request, code)
+    copy = services.duplicate_workshop(
+        workshop, request.user, _("%(title)s (copy)") % {"title": workshop.title}
+    )
+    messages.success(
+        request,
+        _("This is a copy with the same statements and no votes. Its join code is %(code)s.")
+        % {"code": copy.code},
+    )
+    return _go(request, _edit_url(copy))
+
+
+@login_required
+def workshop_delete(request, code):
+    workshop = owned_workshop(request, code)
+    if request.method == "POST":
+        title = workshop.title
+        workshop.delete()
+        messages.success(
+            request, _("The workshop “%(title)s” and all its data were deleted.") % {"title": title}
+        )
+        return _go(request, reverse("workshop_list"))
+    return render(
+        request,
+        "workshops/facilitator/confirm_delete.html",
+        {"workshop": workshop, "counts": tally(workshop)},
+    )
+
+
+@login_required
+def workshop_clear_votes(request, code):
+    workshop = owned_workshop(request, code)
+    if request.method == "POST":
+        services.clear_votes(workshop)
+        messages.success(request, _("All votes, notes, participants and signatures were deleted."))
+        return _go(request, _run_url(workshop))
+    return render(
+        request, "workshops/facilitator/confirm_clear.html", {"workshop": workshop, "counts": tally(workshop)}
+    )
+
+
+# --- The run screen ---------------------------------------------------------------------------
+
+
+def run_live_context(workshop: Workshop) -> dict:
+    """Everything `_run_live.html` needs: the phase, its countdown and the live counters.
+
+    Takes no request, so the projector's WebSocket consumer can render the same partial.
+    """
+    current = STEPS.index(workshop.phase) if workshop.phase in STEPS else -1
+    steps = [
+        {"phase": phase, "label": Phase(phase).label, "current": i == current, "done": i < current}
+        for i, phase in enumerate(STEPS)
+    ]
+    return {"workshop": workshop, "tally": tally(workshop), "steps": steps}
+
+
+def _controls_context(workshop: Workshop, **extra) -> dict:
+    buttons = _step_buttons()
+    current = STEPS.index(workshop.phase) if workshop.phase in STEPS else -1
+    next_phase = STEPS[current + 1] if current + 1 < len(STEPS) else None
+    return {
+        "workshop": workshop,
+        "phase_buttons": [
+            {
+                "phase": phase,
+                "label": buttons[phase],
+                "next": phase == next_phase,
+                "current": phase == workshop.phase,
+            }
+            for phase in STEPS
+        ],
+        "visibilities": [
+            {"value": value, "label": label, "current": value == workshop.results_visibility}
+            for value, label in ResultsVisibility.choices
+        ],
+        "phase_form": extra.pop("phase_form", None) or PhaseForm(initial={"minutes": 10}),
+        "has_statements": workshop.statements.exists(),
+        **extra,
+    }
+
+
+@login_required
+def workshop_run(request, code):
+    workshop = owned_workshop(request, code)
+    url = qr.join_url(request, workshop)
+    context = {
+        **run_live_context(workshop),
+        **_controls_context(workshop),
+        "join_url": url,
+        "qr_svg": mark_safe(qr.qr_svg(url)),  # segno's own markup; the URL is not echoed as text
+    }
+    return render(request, "workshops/facilitator/run.html", context)
+
+
+def _after_control(request, workshop, error=None):
+    """The controls and the live part again for htmx (the live part out of band), else a redirect."""
+    if request.htmx:
+        workshop.refresh_from_db()
+        controls = render_to_string(
+            "workshops/facilitator/_run_controls.html", _controls_context(workshop, error=error), request
+        )
+        live = render_to_string(
+            "workshops/facilitator/_run_live.html", {**run_live_context(workshop), "oob": True}, request
+        )
+        return HttpResponse(controls + live)
+    if error:
+        messages.error(request, error)
+    return redirect(_run_url(workshop))
+
+
+@login_required
+@require_POST
+def workshop_phase(request, code):
+    workshop = owned_workshop(request, code)
+    form = PhaseForm(request.POST)
+    if not form.is_valid():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        return _after_control(request, workshop, error=" ".join(errors))
+    phase, minutes = form.cleaned_data["phase"], form.cleaned_data["minutes"]
+    if phase in (Phase.DRAFT, Phase.CLOSED):
+        minutes = None  # nothing to count down to
+    try:
+        services.set_phase(workshop, phase, minutes)
+    except services.WorkshopError as refused:
+        return _after_control(request, workshop, error=refused.message)
+    return _after_control(request, workshop)
+
+
+@login_required
+@require_POST
+def workshop_timer(request, code):
+    workshop = owned_workshop(request, code)
+    form = TimerForm(request.POST)
+    if not form.is_valid():
+        return _after_control(request, workshop, error=_("Unknown timer control."))
+    action = form.cleaned_data["action"]
+    try:
+        if action == "pause":
+            services.pause_timer(workshop)
+        elif action == "resume":
+            services.resume_timer(workshop)
+        else:
+            services.extend_timer(workshop, form.cleaned_data["minutes"] or 1)
+    except services.WorkshopError as refused:
+        return _after_control(request, workshop, error=refused.message)
+    return _after_control(request, workshop)
+
+
+@login_required
+@require_POST
+def workshop_results(request, code):
+    workshop = owned_workshop(request, code)
+    try:
+        services.set_results_visibility(workshop, request.POST.get("visibility", ""))
+    except services.WorkshopError as refused:
+        return _after_control(request, workshop, error=refused.message)
+    return _after_control(request, workshop)
