@@ -295,5 +295,5 @@ def test_my_workshops_shows_code_phase_participants_and_links(owner_client, part
     page = owner_client.get(reverse("workshop_list")).text
     assert workshop.code in page
     assert "Äänestys" in page  # the phase, in Finnish
-    assert "<td>2</td>" in page  # participants
+    assert 'data-label="Osallistujat">2</td>' in page  # participants, labelled in Finnish
     assert reverse("workshop_run", args=[workshop.code]) in page
