@@ -107,3 +107,57 @@ def laptop(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     yield context
     context.close()
+
+
+# --- A real ASGI server (daphne) in a subprocess, serving the test database ----------------------
+
+
+@pytest.fixture(scope="session")
+def daphne_server(django_db_setup, django_db_blocker):
+    """The base URL of daphne serving HTTP and WebSockets from the test database, as `make run` does.
+
+    Unlike pytest-django's live_server (a WSGI thread), this is another process: with REDIS_URL
+    set, a vote written in the test process reaches its sockets only through the channel layer.
+    """
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+    import time
+    from urllib.parse import urlsplit, urlunsplit
+    from urllib.request import urlopen
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        parts = urlsplit(os.environ["DATABASE_URL"])
+        database_url = urlunsplit(parts._replace(path="/" + db["NAME"]))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false"}
+    log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "dotvote.asgi:application"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urlopen(url + "/privacy/", timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.1)
+    else:
+        server.kill()
+        pytest.fail(f"daphne did not answer; see {log.name}")
+    if server.poll() is not None:
+        pytest.fail(f"daphne exited; see {log.name}")
+    yield url
+    server.terminate()
+    server.wait(timeout=10)

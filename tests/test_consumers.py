@@ -1,12 +1,15 @@
 """The projector's WebSocket: who may listen, the first state, updates after votes, coalescing."""
 
 import re
+import threading
+from functools import partial
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import Client
 
 from dotvote.asgi import application
@@ -21,8 +24,28 @@ def _fresh_channel_layer():
     # The in-memory layer's queues belong to the event loop that made them; every test has its own.
     layer = get_channel_layer()
     if hasattr(layer, "flush"):
-        async_to_sync(layer.flush)()
+        run(layer.flush)
     yield
+
+
+def run(coroutine_function):
+    """Run a test's coroutine on a thread of its own: Playwright's event loop may own this one."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = async_to_sync(coroutine_function)()
+        except BaseException as error:  # handed back to the test's thread
+            outcome["error"] = error
+        finally:
+            connections.close_all()  # the connections this thread opened
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def socket(path: str, origin: str | None = "http://testserver", cookie: str = "") -> WebsocketCommunicator:
@@ -61,7 +84,7 @@ def live_workshop(voting_workshop):
 def test_it_sends_the_whole_state_on_connect(live_workshop, participant, statements):
     services.set_dots(participant, statements[0].pk, 4)
 
-    async def run():
+    async def main():
         communicator = socket(projector_path(live_workshop))
         connected, _ = await communicator.connect()
         assert connected
@@ -69,14 +92,14 @@ def test_it_sends_the_whole_state_on_connect(live_workshop, participant, stateme
         await communicator.disconnect()
         return html
 
-    html = async_to_sync(run)()
+    html = run(main)
     assert 'id="projector-live"' in html
     assert total_dots(html) == 4
     assert "vertaispalveluverkosto" in html.lower()
 
 
 def test_it_sends_a_new_state_after_a_vote(live_workshop, participant, statements):
-    async def run():
+    async def main():
         communicator = socket(projector_path(live_workshop))
         await communicator.connect()
         first = await communicator.receive_from(timeout=3)
@@ -85,7 +108,7 @@ def test_it_sends_a_new_state_after_a_vote(live_workshop, participant, statement
         await communicator.disconnect()
         return first, second
 
-    first, second = async_to_sync(run)()
+    first, second = run(main)
     assert total_dots(first) == 0
     assert total_dots(second) == 3
     assert re.search(r'data-position="2" data-dots="3"', second)
@@ -100,7 +123,7 @@ def test_a_burst_of_votes_gives_few_snapshots_and_the_last_is_right(live_worksho
             for statement in statements:
                 services.set_dots(person, statement.pk, 2)
 
-    async def run():
+    async def main():
         communicator = socket(projector_path(live_workshop))
         await communicator.connect()
         await communicator.receive_from(timeout=3)
@@ -111,13 +134,13 @@ def test_a_burst_of_votes_gives_few_snapshots_and_the_last_is_right(live_worksho
         await communicator.disconnect()
         return snapshots
 
-    snapshots = async_to_sync(run)()
+    snapshots = run(main)
     assert 1 <= len(snapshots) <= 10, len(snapshots)
     assert total_dots(snapshots[-1]) == 80
 
 
 def test_hidden_results_show_participation_only_until_revealed(voting_workshop, participant, statements):
-    async def run():
+    async def main():
         communicator = socket(projector_path(voting_workshop))
         await communicator.connect()
         await communicator.receive_from(timeout=3)
@@ -128,26 +151,26 @@ def test_hidden_results_show_participation_only_until_revealed(voting_workshop, 
         await communicator.disconnect()
         return hidden, revealed
 
-    hidden, revealed = async_to_sync(run)()
+    hidden, revealed = run(main)
     assert re.search(r"data-joined>1<", hidden)
     assert "p-statement" not in hidden and total_dots(hidden) is None
     assert revealed.count("p-statement") == 4 and total_dots(revealed) == 5
 
 
 def test_it_refuses_a_wrong_key(voting_workshop):
-    code = async_to_sync(refused_with)(socket(projector_path(voting_workshop, key="not-the-key")))
+    code = run(partial(refused_with, socket(projector_path(voting_workshop, key="not-the-key"))))
     assert code == 4403
 
 
 def test_it_refuses_another_workshops_key(voting_workshop, other_facilitator):
     other = services.create_workshop(other_facilitator, "Toinen")
-    code = async_to_sync(refused_with)(socket(projector_path(voting_workshop, key=other.projector_secret)))
+    code = run(partial(refused_with, socket(projector_path(voting_workshop, key=other.projector_secret))))
     assert code == 4403
 
 
 def test_it_refuses_an_unknown_workshop(voting_workshop):
     path = f"/ws/workshops/ZZZZZZ/projector/{voting_workshop.projector_secret}/"
-    assert async_to_sync(refused_with)(socket(path)) == 4403
+    assert run(partial(refused_with, socket(path))) == 4403
 
 
 def session_cookie(user) -> str:
@@ -157,35 +180,37 @@ def session_cookie(user) -> str:
 
 
 def test_the_owners_session_needs_no_key(voting_workshop, owner):
-    async def run():
-        communicator = socket(projector_path(voting_workshop, key="x"), cookie=session_cookie(owner))
+    cookie = session_cookie(owner)  # here, not in the event loop's thread, which keeps no connection
+
+    async def main():
+        communicator = socket(projector_path(voting_workshop, key="x"), cookie=cookie)
         connected, _ = await communicator.connect()
         html = await communicator.receive_from(timeout=3)
         await communicator.disconnect()
         return html
 
-    assert 'id="projector-live"' in async_to_sync(run)()
+    assert 'id="projector-live"' in run(main)
 
 
 def test_another_facilitators_session_is_refused(voting_workshop, other_facilitator):
     communicator = socket(projector_path(voting_workshop, key="x"), cookie=session_cookie(other_facilitator))
-    assert async_to_sync(refused_with)(communicator) == 4403
+    assert run(partial(refused_with, communicator)) == 4403
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://testserver:8080", "null"])
 def test_it_refuses_a_page_from_another_origin(voting_workshop, origin):
-    assert async_to_sync(refused_with)(socket(projector_path(voting_workshop), origin=origin)) == 4403
+    assert run(partial(refused_with, socket(projector_path(voting_workshop), origin=origin))) == 4403
 
 
 def test_a_client_without_an_origin_is_not_a_browser_and_may_connect(voting_workshop):
-    async def run():
+    async def main():
         communicator = socket(projector_path(voting_workshop), origin=None)
         connected, _ = await communicator.connect()
         html = await communicator.receive_from(timeout=3)
         await communicator.disconnect()
         return html
 
-    assert 'id="projector-live"' in async_to_sync(run)()
+    assert 'id="projector-live"' in run(main)
 
 
 def test_a_socket_never_hears_another_workshops_votes(live_workshop, statements, other_facilitator):
@@ -195,7 +220,7 @@ def test_a_socket_never_hears_another_workshops_votes(live_workshop, statements,
     own = services.join(live_workshop)
     other_statement = other.statements.first()
 
-    async def run():
+    async def main():
         communicator = socket(projector_path(live_workshop))
         await communicator.connect()
         await communicator.receive_from(timeout=3)
@@ -206,13 +231,13 @@ def test_a_socket_never_hears_another_workshops_votes(live_workshop, statements,
         await communicator.disconnect()
         return quiet, update
 
-    quiet, update = async_to_sync(run)()
+    quiet, update = run(main)
     assert quiet
     assert total_dots(update) == 1
 
 
 def test_it_closes_when_the_workshop_is_deleted(live_workshop):
-    async def run():
+    async def main():
         communicator = socket(projector_path(live_workshop))
         await communicator.connect()
         await communicator.receive_from(timeout=3)
@@ -225,4 +250,4 @@ def test_it_closes_when_the_workshop_is_deleted(live_workshop):
         await communicator.disconnect()
         return message
 
-    assert async_to_sync(run)() == {"type": "websocket.close", "code": 4404}
+    assert run(main) == {"type": "websocket.close", "code": 4404}
