@@ -251,3 +251,30 @@ def test_it_closes_when_the_workshop_is_deleted(live_workshop):
         return message
 
     assert run(main) == {"type": "websocket.close", "code": 4404}
+
+
+# --- The facilitator's run screen ----------------------------------------------------------------
+
+
+def test_the_run_screen_socket_sends_the_owner_the_live_counters(voting_workshop, owner, statements):
+    cookie = session_cookie(owner)
+
+    async def main():
+        communicator = socket(f"/ws/workshops/{voting_workshop.code}/run/", cookie=cookie)
+        await communicator.connect()
+        first = await communicator.receive_from(timeout=3)
+        await database_sync_to_async(services.join)(voting_workshop)
+        second = await communicator.receive_from(timeout=3)
+        await communicator.disconnect()
+        return first, second
+
+    first, second = run(main)
+    assert 'id="run-live"' in first and re.search(r"<dd>0</dd>", first)
+    assert re.search(r"<dd>1</dd>", second)
+
+
+@pytest.mark.parametrize("who", ["other facilitator", "anonymous"])
+def test_the_run_screen_socket_refuses_anyone_but_the_owner(voting_workshop, other_facilitator, who):
+    cookie = session_cookie(other_facilitator) if who == "other facilitator" else ""
+    communicator = socket(f"/ws/workshops/{voting_workshop.code}/run/", cookie=cookie)
+    assert run(partial(refused_with, communicator)) == 4403

@@ -17,7 +17,7 @@ from django.utils import translation
 
 from . import live
 from .models import Workshop, normalise_join_code
-from .views import projector
+from .views import facilitator, projector
 
 # Wait this long after the first change event, so that a burst of votes becomes one snapshot.
 COALESCE_SECONDS = 0.25
@@ -160,3 +160,18 @@ class ProjectorConsumer(LiveConsumer):
 
     def snapshot_context(self, workshop):
         return projector.live_context(workshop, self.join_url() + workshop.code)
+
+
+class RunConsumer(LiveConsumer):
+    """The live part of the facilitator's run screen: the owner's (or staff's) session only."""
+
+    template_name = "workshops/facilitator/_run_live.html"
+
+    def allowed_workshop(self):
+        workshop = self.workshop_by_code()
+        if workshop is None or not _user_owns(self.scope.get("user"), workshop):
+            return None
+        return workshop
+
+    def snapshot_context(self, workshop):
+        return facilitator.run_live_context(workshop)
