@@ -96,3 +96,38 @@ class TimerForm(forms.Form):
 
 
 # --- Participant forms ------------------------------------------------------------------------
+
+
+class JoinCodeForm(forms.Form):
+    """The front page's field: what a person typed off the projector."""
+
+    code = forms.CharField(label=_("Join code"), max_length=20, strip=True)
+
+    def clean_code(self):
+        from .models import JOIN_CODE_LENGTH, normalise_join_code
+
+        code = normalise_join_code(self.cleaned_data["code"])
+        if len(code) != JOIN_CODE_LENGTH:
+            raise forms.ValidationError(
+                _("A join code has %(length)s letters and numbers, like ABC234.")
+                % {"length": JOIN_CODE_LENGTH}
+            )
+        return code
+
+
+class DotsForm(forms.Form):
+    # An absolute count, so that sending it twice is harmless; the services check the budget.
+    dots = forms.IntegerField()
+
+
+class RatingForm(forms.Form):
+    rating = forms.CharField(max_length=20, required=False)
+
+
+class NoteForm(forms.Form):
+    kind = forms.CharField(max_length=1, required=False)
+    text = forms.CharField(max_length=2000, required=False, strip=True)
+
+
+class SignatureForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=200, strip=True)

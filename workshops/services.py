@@ -5,6 +5,7 @@ participants or phases. Each function that changes what the projector shows tell
 workshop's live group once its transaction has committed.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -151,9 +152,13 @@ def set_dots(participant: Participant, statement_id, dots) -> Answer:
         )
         budget = workshop.dots_per_participant
         if dots > MAX_DOTS or spent_elsewhere + dots > budget:
+            # "left" is what the participant sees left, not counting the dots already here.
+            here = Answer.objects.filter(participant=locked, statement=statement).values_list(
+                "dots", flat=True
+            )
             raise OverBudget(
                 _("You have %(budget)s dots in all and %(left)s left. Take dots off another statement first.")
-                % {"budget": budget, "left": max(0, budget - spent_elsewhere)}
+                % {"budget": budget, "left": max(0, budget - spent_elsewhere - (here.first() or 0))}
             )
         answer, _created = Answer.objects.update_or_create(
             participant=locked, statement=statement, defaults={"dots": dots}
@@ -523,3 +528,86 @@ def purge_expired(today=None) -> list[str]:
             gone.append(f"{workshop.code} {workshop.title!r} (delete after {workshop.delete_after})")
             workshop.delete()
     return gone
+
+
+# --- Participant state: what one phone shows ---------------------------------------------------
+
+
+@dataclass
+class OwnAnswer:
+    """One statement as one participant answered it: their dots, their tick and their notes."""
+
+    statement: Statement
+    dots: int
+    rating: str | None
+    notes: list
+
+
+@dataclass
+class ParticipantState:
+    participant: Participant
+    answers: list[OwnAnswer]
+    budget: int
+
+    @property
+    def dots_spent(self) -> int:
+        return sum(a.dots for a in self.answers)
+
+    @property
+    def dots_left(self) -> int:
+        return max(0, self.budget - self.dots_spent)
+
+    @property
+    def rated(self) -> int:
+        return sum(1 for a in self.answers if a.rating)
+
+    @property
+    def done(self) -> bool:
+        """All dots spent and every statement rated: the paper sheet is complete."""
+        return bool(self.answers) and self.dots_left == 0 and self.rated == len(self.answers)
+
+
+def participant_by_token(workshop: Workshop, token) -> Participant | None:
+    """The participant a phone's cookie names, in this workshop only."""
+    if not token:
+        return None
+    return Participant.objects.filter(workshop=workshop, token=str(token)).select_related("workshop").first()
+
+
+def participant_state(participant: Participant) -> ParticipantState:
+    """The participant's own answers and notes on every statement (three queries)."""
+    statements = list(
+        Statement.objects.filter(workshop_id=participant.workshop_id).order_by("position", "id")
+    )
+    answers = {a.statement_id: a for a in Answer.objects.filter(participant=participant)}
+    notes: dict[int, list] = {}
+    for note in Note.objects.filter(participant=participant).order_by("created_at", "id"):
+        notes.setdefault(note.statement_id, []).append(note)
+    own = []
+    for statement in statements:
+        answer = answers.get(statement.pk)
+        own.append(
+            OwnAnswer(
+                statement=statement,
+                dots=answer.dots if answer else 0,
+                rating=answer.rating if answer else None,
+                notes=notes.get(statement.pk, []),
+            )
+        )
+    return ParticipantState(
+        participant=participant, answers=own, budget=participant.workshop.dots_per_participant
+    )
+
+
+def add_note_once(participant: Participant, statement_id, kind: str, text: str) -> Note:
+    """add_note, except that the same note sent again returns the one already saved.
+
+    A phone on shaky wifi re-sends a note whose reply it never saw; that must not make a copy.
+    """
+    kind, text = _clean_note(kind, text)
+    with transaction.atomic():
+        locked, statement = _lock_for_voting(participant, statement_id)
+        existing = Note.objects.filter(participant=locked, statement=statement, kind=kind, text=text).first()
+        if existing is not None:
+            return existing
+        return add_note(locked, statement.pk, kind, text)

@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
-from .views import exports, facilitator, projector, public
+from .views import exports, facilitator, participant, projector, public
+
+register_converter(participant.JoinCodeConverter, "joincode")
 
 urlpatterns = [
     # --- Public pages -------------------------------------------------------------------------
@@ -48,4 +50,17 @@ urlpatterns = [
     path("workshops/<str:code>/export/<str:fmt>/", exports.export, name="export"),
     path("workshops/<str:code>/report/", exports.report, name="report"),
     # --- Participants (last: the join URL is /<JOIN CODE> at the site root) --------------------
+    path("<joincode:code>", participant.join, name="join"),
+    path("<joincode:code>/me/", participant.home, name="participant_home"),
+    path("<joincode:code>/me/live/", participant.live, name="participant_live"),
+    path("<joincode:code>/me/sign/", participant.sign, name="participant_sign"),
+    path("<joincode:code>/me/<int:statement_id>/dots/", participant.set_dots, name="participant_dots"),
+    path("<joincode:code>/me/<int:statement_id>/rating/", participant.set_rating, name="participant_rating"),
+    path("<joincode:code>/me/<int:statement_id>/notes/", participant.add_note, name="participant_note_add"),
+    path("<joincode:code>/me/notes/<int:note_id>/", participant.edit_note, name="participant_note_edit"),
+    path(
+        "<joincode:code>/me/notes/<int:note_id>/delete/",
+        participant.delete_note,
+        name="participant_note_delete",
+    ),
 ]
