@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import pytest
 import segno
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -198,3 +200,19 @@ def test_the_live_part_renders_without_a_request(voting_workshop):
     html = render_to_string("workshops/facilitator/_run_live.html", run_live_context(voting_workshop))
     assert html.lstrip().startswith('<section id="run-live"')
     assert "data-countdown" in html
+
+
+def test_the_run_screen_costs_the_same_queries_however_many_voted(owner_client, voting_workshop, statements):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert owner_client.get(run_url(voting_workshop)).status_code == 200
+        return len(captured)
+
+    services.add_note(services.join(voting_workshop), statements[0].pk, "S", "Ensimmäinen")
+    few = queries()
+    for _ in range(20):
+        participant = services.join(voting_workshop)
+        services.set_dots(participant, statements[1].pk, 3)
+        services.set_rating(participant, statements[1].pk, "partly_agree")
+        services.add_note(participant, statements[2].pk, "W", "Heikkous")
+    assert queries() == few
