@@ -481,8 +481,8 @@ def bar_chart(title: str, rows: list[tuple[str, int]]) -> dict:
     bars = []
     for i, (label, value) in enumerate(rows):
         width = round(CHART_BAR_SPACE * value / top) if top else 0
-        bars.append({"label": label, "value": value, "y": 8 + 28 * i, "width": width, "text_x": 214 + width})
-    return {"title": title, "bars": bars, "height": 16 + 28 * len(rows)}
+        bars.append({"label": label, "value": value, "y": 6 + 24 * i, "width": width, "text_x": 214 + width})
+    return {"title": title, "bars": bars, "height": 12 + 24 * len(rows)}
 
 
 def report_context(workshop: Workshop) -> dict:
