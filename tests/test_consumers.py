@@ -278,3 +278,39 @@ def test_the_run_screen_socket_refuses_anyone_but_the_owner(voting_workshop, oth
     cookie = session_cookie(other_facilitator) if who == "other facilitator" else ""
     communicator = socket(f"/ws/workshops/{voting_workshop.code}/run/", cookie=cookie)
     assert run(partial(refused_with, communicator)) == 4403
+
+
+# --- The participant's waiting screen ------------------------------------------------------------
+
+
+def joined_cookie(client, workshop) -> str:
+    client.post(f"/{workshop.code}")
+    name = f"dotvote_{workshop.code}"
+    return f"{name}={client.cookies[name].value}"
+
+
+def test_the_waiting_screen_follows_the_phase(workshop, statements):
+    services.set_phase(workshop, Phase.PAIR_TALK_1)
+    cookie = joined_cookie(Client(), workshop)
+
+    async def main():
+        communicator = socket(f"/ws/{workshop.code}/waiting/", cookie=cookie)
+        await communicator.connect()
+        first = await communicator.receive_from(timeout=3)
+        await database_sync_to_async(services.set_phase)(workshop, Phase.VOTING)
+        second = await communicator.receive_from(timeout=3)
+        await communicator.disconnect()
+        return first, second
+
+    first, second = run(main)
+    assert 'id="waiting-live"' in first and 'data-page="waiting"' in first
+    assert 'data-page="vote"' in second
+
+
+def test_the_waiting_screen_needs_this_workshops_participant_cookie(workshop, other_facilitator):
+    services.set_phase(workshop, Phase.PAIR_TALK_1)
+    other = services.set_phase(services.create_workshop(other_facilitator, "Toinen"), Phase.PAIR_TALK_1)
+    strangers_cookie = joined_cookie(Client(), other).replace(other.code, workshop.code)
+    for cookie in ("", f"dotvote_{workshop.code}=forged", strangers_cookie):
+        communicator = socket(f"/ws/{workshop.code}/waiting/", cookie=cookie)
+        assert run(partial(refused_with, communicator)) == 4403

@@ -12,12 +12,13 @@ import asyncio
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import live
+from . import live, services
 from .models import Workshop, normalise_join_code
-from .views import facilitator, projector
+from .views import facilitator, participant, projector
 
 # Wait this long after the first change event, so that a burst of votes becomes one snapshot.
 COALESCE_SECONDS = 0.25
@@ -175,3 +176,32 @@ class RunConsumer(LiveConsumer):
 
     def snapshot_context(self, workshop):
         return facilitator.run_live_context(workshop)
+
+
+class WaitingConsumer(LiveConsumer):
+    """The phase on a participant's phone: only a phone holding the workshop's participant cookie."""
+
+    template_name = "workshops/participant/_waiting_live.html"
+
+    def allowed_workshop(self):
+        workshop = self.workshop_by_code()
+        if workshop is None:
+            return None
+        # Read as views.participant reads it: Django's own signed-cookie check, with its salt.
+        request = HttpRequest()
+        request.COOKIES = self.scope.get("cookies", {})
+        token = request.get_signed_cookie(
+            f"dotvote_{workshop.code}", default=None, salt=participant.COOKIE_SALT
+        )
+        return workshop if services.participant_by_token(workshop, token) else None
+
+    def snapshot_language(self, workshop):
+        # As the participant's pages: the switcher's choice, else the workshop's language.
+        code = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+        return code if code in dict(settings.LANGUAGES) else workshop.language
+
+    def snapshot_key(self):
+        return ("waiting", self.workshop_id, self.language)  # the same for every phone: one render
+
+    def snapshot_context(self, workshop):
+        return participant.waiting_live_context(workshop)
