@@ -7,6 +7,8 @@ import random
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from workshops import exports, services
 from workshops.models import Rating
@@ -311,3 +313,26 @@ def test_an_empty_workshop_still_exports(workshop):
     assert read_csv(exports.long_csv(workshop)) == []
     book = read_xlsx(exports.xlsx_bytes(workshop))
     assert [r[DOTS] for r in summary_rows(book)] == [0, 0, 0, 0]
+
+
+def test_the_number_of_queries_does_not_grow_with_participants(voting_workshop, statements):
+    def queries() -> list[int]:
+        counts = []
+        for fmt in exports.FORMATS:
+            with CaptureQueriesContext(connection) as ctx:
+                exports.export(voting_workshop, fmt, signatures=True)
+            counts.append(len(ctx.captured_queries))
+        return counts
+
+    def vote(number: int) -> None:
+        person = services.join(voting_workshop)
+        services.set_dots(person, statements[number % 4].pk, 3)
+        services.set_rating(person, statements[0].pk, Rating.NEUTRAL)
+        services.add_note(person, statements[1].pk, "S", f"Huomio {number}")
+        services.sign(voting_workshop, f"Nimi {number}")
+
+    vote(0)
+    few = queries()
+    for number in range(1, 15):
+        vote(number)
+    assert queries() == few
