@@ -102,8 +102,7 @@ def _statements_context(workshop: Workshop, **extra) -> dict:
 @login_required
 def workshop_edit(request, code):
     workshop = owned_workshop(request, code)
-    fields = list(WorkshopEditForm.base_fields)
-    form = WorkshopEditForm(request.POST or None, initial={name: getattr(workshop, name) for name in fields})
+    form = WorkshopEditForm(request.POST or None, initial=_settings_of(workshop))
     if request.method == "POST" and form.is_valid():
         try:
             services.update_workshop(workshop, **form.cleaned_data)
