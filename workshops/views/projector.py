@@ -8,6 +8,7 @@ are the same HTML. Every number comes from `tallies.tally`; this module only lay
 import secrets
 from dataclasses import dataclass
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -124,8 +125,10 @@ def live_context(workshop: Workshop, join_url: str) -> dict:
         "join_url_text": join_url.split("://", 1)[-1],
     }
     if show_join:
-        # segno's SVG holds only path data drawn from the URL, never the URL's text.
-        context["qr"] = mark_safe(qr.qr_svg(join_url, scale=6))
+        # As qr.qr_svg, but sized by a viewBox so that it scales down on a 720p projector instead
+        # of being cropped. segno's SVG holds only path data drawn from the URL, never its text.
+        svg = segno.make(join_url, error="m").svg_inline(dark="#000", light="#fff", border=4, omitsize=True)
+        context["qr"] = mark_safe(svg)
     if workshop.results_visible:
         shown = notes_shown(len(tally.statements))
         context["statements"] = [statement_card(st, shown) for st in tally.statements]
