@@ -56,7 +56,8 @@ def main(argv: list[str]) -> int:
                         entry.msgstr = wanted
                     if entry.fuzzy:
                         entry.flags.remove("fuzzy")
-                    entry.previous_msgid = None
+                    # Drop the "#| ..." lines of a fuzzy match: msgfmt refuses a stray "#| msgctxt".
+                    entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
                 if lang != "en" and (
                     entry.fuzzy or not (entry.msgstr or all(entry.msgstr_plural.values() or [""]))
                 ):
