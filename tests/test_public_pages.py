@@ -40,10 +40,10 @@ def test_the_accessibility_statement_names_the_feedback_contact_and_the_enforcem
     page = english_client().get("/accessibility/").content.decode()
     assert "saavutettavuus@kuntaliitto.invalid" in page
     assert "WCAG" in page and "Content that is not accessible" in page
-    assert "Regional State Administrative Agency for Southern Finland" in page
+    assert "Finnish Transport and Communications Agency Traficom" in page
     assert "saavutettavuusvaatimukset.fi" in page
 
 
 def test_the_accessibility_statement_in_finnish_names_the_agency():
     page = Client().get("/accessibility/").content.decode()
-    assert "Etelä-Suomen aluehallintovirasto" in page
+    assert "Liikenne- ja viestintävirasto Traficom" in page
