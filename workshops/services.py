@@ -5,11 +5,13 @@ participants or phases. Each function that changes what the projector shows tell
 workshop's live group once its transaction has committed.
 """
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,6 +72,23 @@ class StatementsLocked(WorkshopError):
     pass
 
 
+# One process, SQLite: writers queue on this lock, handed over at once, instead of in SQLite's
+# busy handler, which sleeps up to 100 ms between tries and so turns a burst of taps into
+# seconds of latency. Re-entrant, because one write may call another.
+_sqlite_writers = threading.RLock()
+
+
+@contextmanager
+def _writing():
+    """A write transaction (IMMEDIATE on SQLite, where writers also queue in-process)."""
+    if connection.vendor == "sqlite":
+        with _sqlite_writers, transaction.atomic():
+            yield
+    else:
+        with transaction.atomic():
+            yield
+
+
 def _changed(workshop_id: int) -> None:
     transaction.on_commit(partial(live.workshop_changed, workshop_id))
 
@@ -81,7 +100,7 @@ def join(workshop: Workshop) -> Participant:
     """A new participant, numbered 1, 2, 3... in joining order."""
     if workshop.phase == Phase.CLOSED:
         raise VotingNotOpen(_("This workshop has closed."))
-    with transaction.atomic():
+    with _writing():
         # Joins queue on the workshop's row: numbering stays gapless and the limit exact.
         locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
         if locked.participants.count() >= locked.participant_limit:
@@ -138,7 +157,7 @@ def set_dots(participant: Participant, statement_id, dots) -> Answer:
         raise InvalidInput(_("The number of dots must be a whole number.")) from None
     if dots < 0:
         raise InvalidInput(_("The number of dots cannot be negative."))
-    with transaction.atomic():
+    with _writing():
         locked, statement = _lock_for_voting(participant, statement_id)
         workshop = locked.workshop
         cap = workshop.max_dots_per_statement
@@ -172,7 +191,7 @@ def set_rating(participant: Participant, statement_id, rating: str | None) -> An
     rating = rating or None
     if rating is not None and rating not in Rating.values:
         raise InvalidInput(_("Choose one of the options on the scale."))
-    with transaction.atomic():
+    with _writing():
         locked, statement = _lock_for_voting(participant, statement_id)
         answer, _created = Answer.objects.update_or_create(
             participant=locked, statement=statement, defaults={"rating": rating}
@@ -197,7 +216,7 @@ def _clean_note(kind: str, text: str) -> tuple[str, str]:
 
 def add_note(participant: Participant, statement_id, kind: str, text: str) -> Note:
     kind, text = _clean_note(kind, text)
-    with transaction.atomic():
+    with _writing():
         locked, statement = _lock_for_voting(participant, statement_id)
         note = Note.objects.create(participant=locked, statement=statement, kind=kind, text=text)
     _changed(locked.workshop_id)
@@ -214,7 +233,7 @@ def _own_note(participant: Participant, note_id) -> Note:
 
 def edit_note(participant: Participant, note_id, kind: str, text: str) -> Note:
     kind, text = _clean_note(kind, text)
-    with transaction.atomic():
+    with _writing():
         note = _own_note(participant, note_id)
         locked, _statement = _lock_for_voting(participant, note.statement_id)
         note.kind, note.text = kind, text
@@ -224,7 +243,7 @@ def edit_note(participant: Participant, note_id, kind: str, text: str) -> Note:
 
 
 def delete_note(participant: Participant, note_id) -> None:
-    with transaction.atomic():
+    with _writing():
         note = _own_note(participant, note_id)
         locked, _statement = _lock_for_voting(participant, note.statement_id)
         note.delete()
@@ -255,7 +274,7 @@ def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Wor
     if phase == Phase.VOTING and workshop.results_visibility == ResultsVisibility.REVEALED:
         # A new round of voting starts hidden again, unless the facilitator chose live results.
         workshop.results_visibility = ResultsVisibility.HIDDEN
-    with transaction.atomic():
+    with _writing():
         workshop.save(
             update_fields=[
                 "phase",
@@ -302,7 +321,7 @@ def extend_timer(workshop: Workshop, minutes: int) -> Workshop:
 
 
 def _save_timer(workshop: Workshop) -> Workshop:
-    with transaction.atomic():
+    with _writing():
         workshop.save(update_fields=["phase_ends_at", "timer_paused_seconds", "updated_at"])
         _changed(workshop.pk)
     return workshop
@@ -311,7 +330,7 @@ def _save_timer(workshop: Workshop) -> Workshop:
 def set_results_visibility(workshop: Workshop, visibility: str) -> Workshop:
     if visibility not in ResultsVisibility.values:
         raise InvalidInput(_("Unknown results setting."))
-    with transaction.atomic():
+    with _writing():
         workshop.results_visibility = visibility
         workshop.save(update_fields=["results_visibility", "updated_at"])
         _changed(workshop.pk)
@@ -324,7 +343,7 @@ def set_note_hidden(workshop: Workshop, note_id, hidden: bool) -> Note:
         note = Note.objects.get(pk=int(note_id), statement__workshop=workshop)
     except (Note.DoesNotExist, TypeError, ValueError):
         raise InvalidInput(_("That note is not part of this workshop.")) from None
-    with transaction.atomic():
+    with _writing():
         note.hidden_on_projector = bool(hidden)
         note.save(update_fields=["hidden_on_projector", "updated_at"])
         _changed(workshop.pk)
@@ -363,7 +382,7 @@ def create_workshop(
     """A new workshop in draft; `template="ped"` adds the four PED network statements."""
     from .ped import ped_statements
 
-    with transaction.atomic():
+    with _writing():
         for _attempt in range(10):
             candidate = Workshop(
                 owner=owner,
@@ -408,7 +427,7 @@ def update_workshop(workshop: Workshop, **fields) -> Workshop:
         )
     for name, value in fields.items():
         setattr(workshop, name, value)
-    with transaction.atomic():
+    with _writing():
         workshop.save()
         _changed(workshop.pk)
     return workshop
@@ -436,7 +455,7 @@ def _statement_of(workshop: Workshop, statement_id) -> Statement:
 
 def add_statement(workshop: Workshop, short_name: str, text: str) -> Statement:
     short_name, text = _clean_statement(short_name, text)
-    with transaction.atomic():
+    with _writing():
         ensure_statements_editable(workshop)
         if workshop.statements.count() >= MAX_STATEMENTS:
             raise InvalidInput(_("A workshop can have at most %(max)s statements.") % {"max": MAX_STATEMENTS})
@@ -450,7 +469,7 @@ def add_statement(workshop: Workshop, short_name: str, text: str) -> Statement:
 
 def edit_statement(workshop: Workshop, statement_id, short_name: str, text: str) -> Statement:
     short_name, text = _clean_statement(short_name, text)
-    with transaction.atomic():
+    with _writing():
         ensure_statements_editable(workshop)
         statement = _statement_of(workshop, statement_id)
         statement.short_name, statement.text = short_name, text
@@ -467,7 +486,7 @@ def _renumber(workshop: Workshop, ordered: list[Statement]) -> None:
 
 
 def remove_statement(workshop: Workshop, statement_id) -> None:
-    with transaction.atomic():
+    with _writing():
         ensure_statements_editable(workshop)
         _statement_of(workshop, statement_id).delete()
         _renumber(workshop, list(workshop.statements.order_by("position", "id")))
@@ -478,7 +497,7 @@ def move_statement(workshop: Workshop, statement_id, direction: str) -> None:
     """Move a statement one place "up" (earlier) or "down" (later)."""
     if direction not in ("up", "down"):
         raise InvalidInput(_("Move a statement up or down."))
-    with transaction.atomic():
+    with _writing():
         ensure_statements_editable(workshop)
         statement = _statement_of(workshop, statement_id)
         ordered = list(workshop.statements.order_by("position", "id"))
@@ -492,7 +511,7 @@ def move_statement(workshop: Workshop, statement_id, direction: str) -> None:
 
 def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
     """A new draft with the same settings and statements, and no participants or votes."""
-    with transaction.atomic():
+    with _writing():
         copy = create_workshop(
             owner,
             title[: Workshop._meta.get_field("title").max_length],
@@ -513,7 +532,7 @@ def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
 
 def clear_votes(workshop: Workshop) -> None:
     """Delete every participant with their dots, ratings and notes, and the signature list."""
-    with transaction.atomic():
+    with _writing():
         Participant.objects.filter(workshop=workshop).delete()
         Signature.objects.filter(workshop=workshop).delete()
         _changed(workshop.pk)
@@ -523,7 +542,7 @@ def purge_expired(today=None) -> list[str]:
     """Delete the workshops whose "delete data after" date has passed; returns what went."""
     today = today or timezone.localdate()
     gone = []
-    with transaction.atomic():
+    with _writing():
         for workshop in Workshop.objects.filter(delete_after__lt=today).select_for_update():
             gone.append(f"{workshop.code} {workshop.title!r} (delete after {workshop.delete_after})")
             workshop.delete()
@@ -605,7 +624,7 @@ def add_note_once(participant: Participant, statement_id, kind: str, text: str) 
     A phone on shaky wifi re-sends a note whose reply it never saw; that must not make a copy.
     """
     kind, text = _clean_note(kind, text)
-    with transaction.atomic():
+    with _writing():
         locked, statement = _lock_for_voting(participant, statement_id)
         existing = Note.objects.filter(participant=locked, statement=statement, kind=kind, text=text).first()
         if existing is not None:
