@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from workshops import services
-from workshops.models import Phase
+from workshops.models import Phase, Rating
 
 # Playwright's sync API keeps an event loop running in the test thread; Django's ORM calls made
 # beside it are still plain synchronous calls.
@@ -51,6 +51,16 @@ def statements(workshop):
 @pytest.fixture
 def participant(voting_workshop):
     return services.join(voting_workshop)
+
+
+@pytest.fixture
+def worked_example(participant, statements):
+    """The seed's participant A: 5/2/2/1 dots, fully agree on 1, fully disagree on 4."""
+    for statement, dots in zip(statements, [5, 2, 2, 1], strict=True):
+        services.set_dots(participant, statement.pk, dots)
+    services.set_rating(participant, statements[0].pk, Rating.FULLY_AGREE)
+    services.set_rating(participant, statements[3].pk, Rating.FULLY_DISAGREE)
+    return participant.workshop
 
 
 @pytest.fixture

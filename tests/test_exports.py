@@ -21,16 +21,6 @@ FORMULA_NOTE = '=HYPERLINK("http://x","y")'
 
 
 @pytest.fixture
-def worked_example(participant, statements):
-    """The seed's participant A: 5/2/2/1 dots, fully agree on 1, fully disagree on 4."""
-    for statement, dots in zip(statements, [5, 2, 2, 1], strict=True):
-        services.set_dots(participant, statement.pk, dots)
-    services.set_rating(participant, statements[0].pk, Rating.FULLY_AGREE)
-    services.set_rating(participant, statements[3].pk, Rating.FULLY_DISAGREE)
-    return participant.workshop
-
-
-@pytest.fixture
 def hall(voting_workshop, statements):
     """25 participants voting deterministically, with notes in Finnish and a signature list."""
     rnd = random.Random(2015)

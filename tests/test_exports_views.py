@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from workshops import exports, services
-from workshops.models import Rating
 from workshops.tallies import tally
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +20,8 @@ FORMATS = ["csv", "notes_csv", "xlsx", "json", "signatures_csv"]
 
 
 @pytest.fixture
-def voted(participant, statements):
+def voted(worked_example, participant, statements):
     """The seed's worked example, a note, a note hidden on the projector and one signature."""
-    for statement, dots in zip(statements, [5, 2, 2, 1], strict=True):
-        services.set_dots(participant, statement.pk, dots)
-    services.set_rating(participant, statements[0].pk, Rating.FULLY_AGREE)
-    services.set_rating(participant, statements[3].pk, Rating.FULLY_DISAGREE)
     services.add_note(participant, statements[0].pk, "S", "<b>Hyvä</b> pohja yhteistyölle")
     hidden = services.add_note(participant, statements[0].pk, "T", "Pekka on hölmö")
     hidden.hidden_on_projector = True

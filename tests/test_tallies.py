@@ -13,14 +13,9 @@ from workshops.tallies import NO_OPINION, SCORE_WEIGHTS, tally
 pytestmark = pytest.mark.django_db
 
 
-def test_the_worked_example_of_the_seed(participant, statements):
+def test_the_worked_example_of_the_seed(worked_example):
     # Participant A: 5 dots on 1 at "fully agree", 2 on 2, 2 on 3, 1 on 4 at "fully disagree".
-    for statement, dots in zip(statements, [5, 2, 2, 1], strict=True):
-        services.set_dots(participant, statement.pk, dots)
-    services.set_rating(participant, statements[0].pk, Rating.FULLY_AGREE)
-    services.set_rating(participant, statements[3].pk, Rating.FULLY_DISAGREE)
-
-    result = tally(participant.workshop)
+    result = tally(worked_example)
 
     assert [s.dots for s in result.statements] == [5, 2, 2, 1]
     assert [s.share for s in result.statements] == [50.0, 20.0, 20.0, 10.0]
