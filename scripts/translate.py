@@ -1,12 +1,14 @@
 #!/usr/bin/env python
 """Refresh the catalogues and fill in translations from a JSON file, then compile.
 
-    .venv/bin/python scripts/translate.py [translations.json]
+    .venv/bin/python scripts/translate.py [--force] [translations.json ...]
 
 The JSON maps an English message id to its translations: {"Log in": {"fi": "Kirjaudu", "sv": "Logga in"}};
 for a plural message, give a list of forms: {"%(n)s dot": {"fi": ["%(n)s täplä", "%(n)s täplää"], ...}}.
-Only empty or fuzzy entries are filled, so running it twice is harmless. It prints what is still
-missing in fi and sv. A lock file keeps two people (or agents) from rewriting the .po files at once.
+Only empty or fuzzy entries are filled, so running it twice is harmless; with --force the files'
+entries overwrite what the catalogue says (to change an existing wording, or after merging
+branches). It prints what is still missing in fi and sv. A lock file keeps two people (or
+agents) from rewriting the .po files at once.
 """
 
 import fcntl
@@ -22,7 +24,10 @@ LANGUAGES = ["fi", "sv", "en"]
 
 
 def main(argv: list[str]) -> int:
-    translations = json.loads(Path(argv[0]).read_text(encoding="utf-8")) if argv else {}
+    force = "--force" in argv
+    translations = {}
+    for name in (arg for arg in argv if arg != "--force"):
+        translations.update(json.loads(Path(name).read_text(encoding="utf-8")))
     with open(BASE / "locale" / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         manage = [sys.executable, "manage.py"]
@@ -49,12 +54,12 @@ def main(argv: list[str]) -> int:
             for entry in po:
                 wanted = translations.get(entry.msgid, {}).get(lang)
                 empty = not entry.msgstr and not all(entry.msgstr_plural.values() or [""])
-                if wanted and (empty or entry.fuzzy):
+                if wanted and (empty or entry.fuzzy or force):
                     if entry.msgid_plural:  # a list: one form per plural form of the language
                         entry.msgstr_plural = dict(enumerate(wanted))
                     else:
                         entry.msgstr = wanted
-                    if entry.fuzzy:
+                    if "fuzzy" in entry.flags:
                         entry.flags.remove("fuzzy")
                     # Drop the "#| ..." lines of a fuzzy match: msgfmt refuses a stray "#| msgctxt".
                     entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
