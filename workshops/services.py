@@ -9,7 +9,6 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Max, Sum
@@ -93,7 +92,11 @@ def _changed(workshop_id: int) -> None:
     """Tell the live pages once committed. Robust: a channel-layer failure (Redis down) is logged
     (Django's "django.db.backends.base" logger) and the write is still answered as saved; the
     projector heals on its next snapshot."""
-    transaction.on_commit(partial(live.workshop_changed, workshop_id), robust=True)
+
+    def push_change():  # a named function: Django's robust log line names the callback
+        live.workshop_changed(workshop_id)
+
+    transaction.on_commit(push_change, robust=True)
 
 
 # --- Participants -----------------------------------------------------------------------------
