@@ -11,10 +11,11 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
+from django.urls import reverse
 
 from dotvote.asgi import application
 from workshops import services
-from workshops.models import Phase
+from workshops.models import Phase, Workshop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -251,6 +252,25 @@ def test_it_closes_when_the_workshop_is_deleted(live_workshop):
         return message
 
     assert run(main) == {"type": "websocket.close", "code": 4404}
+
+
+def test_deleting_a_workshop_on_its_page_closes_its_projector_socket(live_workshop, owner):
+    client = Client()
+    client.force_login(owner)
+    url = reverse("workshop_delete", args=[live_workshop.code])
+
+    async def main():
+        communicator = socket(projector_path(live_workshop))
+        await communicator.connect()
+        await communicator.receive_from(timeout=3)
+        response = await database_sync_to_async(client.post)(url)
+        assert response.status_code == 302
+        message = await communicator.receive_output(timeout=3)
+        await communicator.disconnect()
+        return message
+
+    assert run(main) == {"type": "websocket.close", "code": 4404}
+    assert not Workshop.objects.filter(pk=live_workshop.pk).exists()
 
 
 # --- The facilitator's run screen ----------------------------------------------------------------

@@ -23,7 +23,7 @@ FORMATS = ["csv", "notes_csv", "xlsx", "json", "signatures_csv"]
 def voted(worked_example, participant, statements):
     """The seed's worked example, a note, a note hidden on the projector and one signature."""
     services.add_note(participant, statements[0].pk, "S", "<b>Hyvä</b> pohja yhteistyölle")
-    hidden = services.add_note(participant, statements[0].pk, "T", "Pekka on hölmö")
+    hidden, _created = services.add_note(participant, statements[0].pk, "T", "Pekka on hölmö")
     hidden.hidden_on_projector = True
     hidden.save()
     services.sign(participant.workshop, "Liisa Lähde")

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from workshops import services
 from workshops.models import Phase, ResultsVisibility
-from workshops.views.facilitator import run_live_context
+from workshops.screens import run_live_context
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_a_workshop_without_statements_cannot_start(owner_client, owner):
 def test_voting_writes_are_refused_outside_the_voting_phase(voting_workshop, statements, phase):
     participant = services.join(voting_workshop)
     services.set_dots(participant, statements[0].pk, 2)
-    note = services.add_note(participant, statements[0].pk, "S", "Vahvuus")
+    note, _created = services.add_note(participant, statements[0].pk, "S", "Vahvuus")
     services.set_phase(voting_workshop, phase)
     writes = [
         lambda: services.set_dots(participant, statements[0].pk, 5),
@@ -197,7 +197,7 @@ def test_the_counters_are_correct_on_every_load(owner_client, voting_workshop, s
 
 def test_the_live_part_renders_without_a_request(voting_workshop):
     # The projector's consumer renders the same partial from the same context, with no request.
-    html = render_to_string("workshops/facilitator/_run_live.html", run_live_context(voting_workshop))
+    html = render_to_string("workshops/facilitator/run.html#live", run_live_context(voting_workshop))
     assert html.lstrip().startswith('<section id="run-live"')
     assert "data-countdown" in html
 

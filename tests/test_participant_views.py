@@ -406,3 +406,21 @@ def test_no_signature_field_when_the_workshop_does_not_collect_them(voting_works
     )
     assert not Signature.objects.exists()
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # so that the after-commit push really runs
+def test_a_dot_is_answered_as_saved_when_the_channel_layer_fails(voting_workshop, statements, monkeypatch):
+    sent = []
+
+    class BrokenLayer:
+        async def group_send(self, group, message):
+            sent.append(group)
+            raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr("workshops.live.get_channel_layer", lambda: BrokenLayer())
+    client = joined(voting_workshop)
+    response = client.post(dots_url(voting_workshop, statements[0]), {"dots": 3}, **HTMX)
+    assert response.status_code == 200
+    assert 'data-dots="3"' in response.text and "Saved" in response.text
+    assert Answer.objects.get(statement=statements[0]).dots == 3
+    assert sent  # the push was tried, and failed

@@ -90,7 +90,7 @@ def test_the_wall_leaves_out_hidden_notes_and_counts_the_rest(
     services.set_results_visibility(voting_workshop, "live")
     for i in range(6):
         services.add_note(participant, statements[0].pk, NoteKind.OPPORTUNITY, f"Mahdollisuus {i}")
-    rude = services.add_note(participant, statements[0].pk, NoteKind.THREAT, "Pekka on tyhmä")
+    rude, _created = services.add_note(participant, statements[0].pk, NoteKind.THREAT, "Pekka on tyhmä")
     services.add_note(participant, statements[0].pk, NoteKind.WEAKNESS, "<script>alert(1)</script>")
     services.set_note_hidden(voting_workshop, rude.pk, True)
     html = client.get(projector_url(voting_workshop)).content.decode()
@@ -104,7 +104,7 @@ def test_the_wall_leaves_out_hidden_notes_and_counts_the_rest(
 def test_a_hidden_note_stays_in_the_data_and_a_push_is_scheduled(
     voting_workshop, participant, statements, django_capture_on_commit_callbacks
 ):
-    note = services.add_note(participant, statements[0].pk, NoteKind.THREAT, "Nimi Nimi")
+    note, _created = services.add_note(participant, statements[0].pk, NoteKind.THREAT, "Nimi Nimi")
     with django_capture_on_commit_callbacks() as callbacks:
         services.set_note_hidden(voting_workshop, note.pk, True)
     assert len(callbacks) == 1
@@ -114,7 +114,9 @@ def test_a_hidden_note_stays_in_the_data_and_a_push_is_scheduled(
 
 def test_a_note_of_another_workshop_cannot_be_hidden(voting_workshop, other_facilitator):
     other = services.set_phase(services.create_workshop(other_facilitator, "Toinen"), Phase.VOTING)
-    note = services.add_note(services.join(other), other.statements.first().pk, NoteKind.STRENGTH, "Vieras")
+    note, _created = services.add_note(
+        services.join(other), other.statements.first().pk, NoteKind.STRENGTH, "Vieras"
+    )
     with pytest.raises(services.InvalidInput):
         services.set_note_hidden(voting_workshop, note.pk, True)
     assert not Note.objects.get(pk=note.pk).hidden_on_projector
@@ -125,7 +127,7 @@ def test_a_note_of_another_workshop_cannot_be_hidden(voting_workshop, other_faci
 
 @pytest.fixture
 def note(participant, statements):
-    return services.add_note(participant, statements[1].pk, NoteKind.STRENGTH, "Kuntien yhteinen ääni")
+    return services.add_note(participant, statements[1].pk, NoteKind.STRENGTH, "Kuntien yhteinen ääni")[0]
 
 
 def test_it_lists_the_notes_for_the_owner(owner_client, voting_workshop, note):

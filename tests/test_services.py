@@ -67,7 +67,7 @@ def test_it_refuses_a_statement_of_another_workshop(participant, owner):
 @pytest.mark.parametrize("phase", [Phase.DRAFT, Phase.PAIR_TALK_1, Phase.PAIR_TALK_2, Phase.CLOSED])
 def test_it_refuses_every_write_outside_voting(participant, statements, phase):
     services.set_dots(participant, statements[0].pk, 2)
-    note = services.add_note(participant, statements[0].pk, "S", "Hyvä")
+    note, _created = services.add_note(participant, statements[0].pk, "S", "Hyvä")
     services.set_phase(participant.workshop, phase)
     with pytest.raises(services.VotingNotOpen):
         services.set_dots(participant, statements[0].pk, 3)
@@ -97,7 +97,7 @@ def test_it_refuses_long_or_empty_notes_and_unknown_kinds(participant, statement
 
 def test_a_participant_cannot_touch_another_participants_note(voting_workshop, statements):
     alice, bob = services.join(voting_workshop), services.join(voting_workshop)
-    note = services.add_note(alice, statements[0].pk, "T", "Uhka")
+    note, _created = services.add_note(alice, statements[0].pk, "T", "Uhka")
     with pytest.raises(services.InvalidInput):
         services.edit_note(bob, note.pk, "T", "Kaapattu")
     with pytest.raises(services.InvalidInput):
@@ -106,7 +106,7 @@ def test_a_participant_cannot_touch_another_participants_note(voting_workshop, s
 
 
 def test_the_author_edits_and_deletes_a_note_while_voting(participant, statements):
-    note = services.add_note(participant, statements[0].pk, "S", "Vahvuus")
+    note, _created = services.add_note(participant, statements[0].pk, "S", "Vahvuus")
     services.edit_note(participant, note.pk, "O", "Mahdollisuus")
     note.refresh_from_db()
     assert (note.kind, note.text) == ("O", "Mahdollisuus")

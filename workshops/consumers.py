@@ -11,14 +11,11 @@ import asyncio
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from . import live, services
-from .models import Workshop, normalise_join_code
-from .views import facilitator, participant, projector
+from . import access, live, screens
+from .models import Workshop
 
 # Wait this long after the first change event, so that a burst of votes becomes one snapshot.
 COALESCE_SECONDS = 0.25
@@ -38,10 +35,6 @@ def _header(scope, name: bytes) -> str:
         if key == name:
             return value.decode("latin-1")
     return ""
-
-
-def _user_owns(user, workshop: Workshop) -> bool:
-    return bool(user and user.is_authenticated and (user.is_staff or user.pk == workshop.owner_id))
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -124,24 +117,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return None
 
     def snapshot_language(self, workshop: Workshop) -> str:
-        # As workshops.middleware.LanguageMiddleware: the switcher's cookie, else Finnish.
-        code = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
-        return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        return access.page_language(self.scope.get("cookies", {}))  # as the middleware
 
     def workshop_by_code(self) -> Workshop | None:
-        code = normalise_join_code(self.scope["url_route"]["kwargs"].get("code", ""))
-        return Workshop.objects.filter(code=code).first()
+        return access.workshop_by_code(self.scope["url_route"]["kwargs"].get("code", ""))
 
 
 class ProjectorConsumer(LiveConsumer):
     """The big screen: its URL's secret key, or the owner's logged-in session."""
 
-    template_name = "workshops/projector/_live.html"
+    template_name = "workshops/projector/page.html#live"
 
     def allowed_workshop(self):
         workshop = self.workshop_by_code()
         key = self.scope["url_route"]["kwargs"].get("key", "")
-        if workshop is None or not projector.may_project(workshop, key, self.scope.get("user")):
+        if workshop is None or not access.may_project(workshop, key, self.scope.get("user")):
             return None
         return workshop
 
@@ -160,22 +150,22 @@ class ProjectorConsumer(LiveConsumer):
         return ("projector", self.workshop_id, self.language, self.join_url())
 
     def snapshot_context(self, workshop):
-        return projector.live_context(workshop, self.join_url() + workshop.code)
+        return screens.projector_context(workshop, self.join_url() + workshop.code)
 
 
 class RunConsumer(LiveConsumer):
     """The live part of the facilitator's run screen: the owner's (or staff's) session only."""
 
-    template_name = "workshops/facilitator/_run_live.html"
+    template_name = "workshops/facilitator/run.html#live"
 
     def allowed_workshop(self):
         workshop = self.workshop_by_code()
-        if workshop is None or not _user_owns(self.scope.get("user"), workshop):
+        if workshop is None or not access.owns(self.scope.get("user"), workshop):
             return None
         return workshop
 
     def snapshot_context(self, workshop):
-        return facilitator.run_live_context(workshop)
+        return screens.run_live_context(workshop)
 
 
 class WaitingConsumer(LiveConsumer):
@@ -187,21 +177,15 @@ class WaitingConsumer(LiveConsumer):
         workshop = self.workshop_by_code()
         if workshop is None:
             return None
-        # Read as views.participant reads it: Django's own signed-cookie check, with its salt.
-        request = HttpRequest()
-        request.COOKIES = self.scope.get("cookies", {})
-        token = request.get_signed_cookie(
-            f"dotvote_{workshop.code}", default=None, salt=participant.COOKIE_SALT
-        )
-        return workshop if services.participant_by_token(workshop, token) else None
+        cookies = self.scope.get("cookies", {})
+        return workshop if access.participant_from_cookies(cookies, workshop) else None
 
     def snapshot_language(self, workshop):
         # As the participant's pages: the switcher's choice, else the workshop's language.
-        code = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
-        return code if code in dict(settings.LANGUAGES) else workshop.language
+        return access.page_language(self.scope.get("cookies", {}), workshop.language)
 
     def snapshot_key(self):
         return ("waiting", self.workshop_id, self.language)  # the same for every phone: one render
 
     def snapshot_context(self, workshop):
-        return participant.waiting_live_context(workshop)
+        return screens.waiting_live_context(workshop)

@@ -4,7 +4,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import MAX_DOTS, SHORT_NAME_MAX_LENGTH, STATEMENT_MAX_LENGTH, TITLE_MAX_LENGTH, Phase
+from .models import (
+    MAX_DOTS,
+    NOTE_MAX_LENGTH,
+    SHORT_NAME_MAX_LENGTH,
+    SIGNATURE_MAX_LENGTH,
+    STATEMENT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    NoteKind,
+    Phase,
+    Rating,
+)
 
 # --- Facilitator forms ------------------------------------------------------------------------
 
@@ -117,17 +127,40 @@ class JoinCodeForm(forms.Form):
 
 class DotsForm(forms.Form):
     # An absolute count, so that sending it twice is harmless; the services check the budget.
-    dots = forms.IntegerField()
+    dots = forms.IntegerField(
+        error_messages={
+            "required": _("The number of dots must be a whole number."),
+            "invalid": _("The number of dots must be a whole number."),
+        }
+    )
 
 
 class RatingForm(forms.Form):
-    rating = forms.CharField(max_length=20, required=False)
+    # Empty clears the tick.
+    rating = forms.ChoiceField(
+        choices=Rating.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the options on the scale.")},
+    )
 
 
 class NoteForm(forms.Form):
-    kind = forms.CharField(max_length=1, required=False)
-    text = forms.CharField(max_length=2000, required=False, strip=True)
+    kind = forms.ChoiceField(
+        choices=NoteKind.choices,
+        error_messages={
+            "required": _("Choose S, W, O or T for the note."),
+            "invalid_choice": _("Choose S, W, O or T for the note."),
+        },
+    )
+    text = forms.CharField(
+        max_length=NOTE_MAX_LENGTH, strip=True, error_messages={"required": _("The note is empty.")}
+    )
 
 
 class SignatureForm(forms.Form):
-    name = forms.CharField(label=_("Your name"), max_length=200, strip=True)
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=SIGNATURE_MAX_LENGTH,
+        strip=True,
+        error_messages={"required": _("Write your name to sign the list.")},
+    )

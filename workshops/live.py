@@ -28,6 +28,16 @@ def workshop_changed(workshop_id: int) -> None:
         return
     # This thread already runs an event loop (a browser driver in the tests), where
     # async_to_sync may not block: send from a short-lived thread instead.
-    sender = threading.Thread(target=send, args=message)
+    failed = []
+
+    def send_from_thread():
+        try:
+            send(*message)
+        except Exception as error:  # raised here, in the caller, as the usual case raises it
+            failed.append(error)
+
+    sender = threading.Thread(target=send_from_thread)
     sender.start()
     sender.join()
+    if failed:
+        raise failed[0]

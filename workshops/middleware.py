@@ -1,18 +1,15 @@
-from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
+from .access import page_language
+
 
 class LanguageMiddleware(LocaleMiddleware):
-    """Finnish unless the person picked another language with the switcher.
+    """Finnish unless the person picked another language with the switcher (access.page_language).
 
-    The phone's own language setting is not consulted: a seminar runs in one language, and a
-    participant page may switch to the workshop's language itself.
+    A participant page may switch to the workshop's language itself.
     """
 
     def process_request(self, request):
-        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if code not in dict(settings.LANGUAGES):
-            code = settings.LANGUAGE_CODE
-        translation.activate(code)
+        translation.activate(page_language(request.COOKIES))
         request.LANGUAGE_CODE = translation.get_language()

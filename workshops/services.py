@@ -9,7 +9,6 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Max, Sum
@@ -90,7 +89,14 @@ def _writing():
 
 
 def _changed(workshop_id: int) -> None:
-    transaction.on_commit(partial(live.workshop_changed, workshop_id))
+    """Tell the live pages once committed. Robust: a channel-layer failure (Redis down) is logged
+    (Django's "django.db.backends.base" logger) and the write is still answered as saved; the
+    projector heals on its next snapshot."""
+
+    def push_change():  # a named function: Django's robust log line names the callback
+        live.workshop_changed(workshop_id)
+
+    transaction.on_commit(push_change, robust=True)
 
 
 # --- Participants -----------------------------------------------------------------------------
@@ -125,7 +131,8 @@ def sign(workshop: Workshop, name: str) -> Signature:
         raise InvalidInput(
             _("A name can be at most %(max)s characters long.") % {"max": SIGNATURE_MAX_LENGTH}
         )
-    return Signature.objects.create(workshop=workshop, name=name)
+    with _writing():
+        return Signature.objects.create(workshop=workshop, name=name)
 
 
 # --- Answers ----------------------------------------------------------------------------------
@@ -214,13 +221,20 @@ def _clean_note(kind: str, text: str) -> tuple[str, str]:
     return kind, text
 
 
-def add_note(participant: Participant, statement_id, kind: str, text: str) -> Note:
+def add_note(participant: Participant, statement_id, kind: str, text: str) -> tuple[Note, bool]:
+    """A new SWOT note, and True; the same note sent again returns the one already saved, and False.
+
+    A phone on shaky wifi re-sends a note whose reply it never saw; that must not make a copy.
+    """
     kind, text = _clean_note(kind, text)
     with _writing():
         locked, statement = _lock_for_voting(participant, statement_id)
+        existing = Note.objects.filter(participant=locked, statement=statement, kind=kind, text=text).first()
+        if existing is not None:
+            return existing, False
         note = Note.objects.create(participant=locked, statement=statement, kind=kind, text=text)
     _changed(locked.workshop_id)
-    return note
+    return note, True
 
 
 def _own_note(participant: Participant, note_id) -> Note:
@@ -262,7 +276,9 @@ def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Wor
         raise InvalidInput(_("Unknown phase."))
     if phase != Phase.DRAFT and not workshop.statements.exists():
         raise InvalidInput(_("Add at least one statement before starting."))
-    if minutes is None:
+    if phase in (Phase.DRAFT, Phase.CLOSED):
+        minutes = None  # nothing to count down to
+    elif minutes is None:
         minutes = PHASE_MINUTES.get(phase)
     if minutes is not None and not 1 <= int(minutes) <= 180:
         raise InvalidInput(_("A phase can last from 1 to 180 minutes."))
@@ -538,6 +554,14 @@ def clear_votes(workshop: Workshop) -> None:
         _changed(workshop.pk)
 
 
+def delete_workshop(workshop: Workshop) -> None:
+    """Delete the workshop and all its data; its live pages hear of it and close (4404)."""
+    workshop_id = workshop.pk
+    with _writing():
+        workshop.delete()
+        _changed(workshop_id)
+
+
 def purge_expired(today=None) -> list[str]:
     """Delete the workshops whose "delete data after" date has passed; returns what went."""
     today = today or timezone.localdate()
@@ -616,17 +640,3 @@ def participant_state(participant: Participant) -> ParticipantState:
     return ParticipantState(
         participant=participant, answers=own, budget=participant.workshop.dots_per_participant
     )
-
-
-def add_note_once(participant: Participant, statement_id, kind: str, text: str) -> Note:
-    """add_note, except that the same note sent again returns the one already saved.
-
-    A phone on shaky wifi re-sends a note whose reply it never saw; that must not make a copy.
-    """
-    kind, text = _clean_note(kind, text)
-    with _writing():
-        locked, statement = _lock_for_voting(participant, statement_id)
-        existing = Note.objects.filter(participant=locked, statement=statement, kind=kind, text=text).first()
-        if existing is not None:
-            return existing
-        return add_note(locked, statement.pk, kind, text)

@@ -132,7 +132,6 @@
         if (!response.ok) { receipt(form, "error", page.dataset.msgFailed); return; }
         var root = rootOf(form), back = keepTyping(root);
         htmx.swap(root, html, { swapStyle: "outerHTML" }, { afterSwapCallback: back });
-        dedupe();
       });
     }).catch(function () {
       var form = formFor(key);
@@ -160,15 +159,6 @@
     });
     if (Object.keys(queue).length) sendKept();
   }
-
-  // A note saved twice (a reply lost, then sent again) is listed once.
-  function dedupe() {
-    var seen = {};
-    each(document.querySelectorAll(".note-list > li[id]"), function (li) {
-      if (seen[li.id]) li.remove(); else seen[li.id] = true;
-    });
-  }
-  document.body.addEventListener("htmx:afterSettle", dedupe);
 
   // --- The phase: move on when the facilitator does, unless something is still being written -----
   function typing() {

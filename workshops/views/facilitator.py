@@ -18,16 +18,18 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import qr, services
+from ..access import owned_workshop
 from ..forms import PhaseForm, StatementForm, TimerForm, WorkshopCreateForm, WorkshopEditForm
 from ..models import Phase, ResultsVisibility, Statement, Workshop
+from ..screens import STEPS, run_live_context
 from ..tallies import tally
-from .access import owned_workshop
 
-# The method's steps in order, and what the button that starts each one says.
-STEPS = [Phase.PAIR_TALK_1, Phase.PAIR_TALK_2, Phase.VOTING, Phase.CLOSED]
+RUN = "workshops/facilitator/run.html"
+EDIT = "workshops/facilitator/workshop_edit.html"
 
 
 def _step_buttons():
+    """What the button that starts each of the method's steps says."""
     return {
         Phase.PAIR_TALK_1: _("Start pair talk 1"),
         Phase.PAIR_TALK_2: _("Start pair talk 2"),
@@ -113,7 +115,7 @@ def workshop_edit(request, code):
             return _go(request, _edit_url(workshop))
         workshop.refresh_from_db()
     context = _statements_context(workshop, form=form)
-    return render(request, "workshops/facilitator/workshop_edit.html", context)
+    return render(request, EDIT, context)
 
 
 def _after_statement_change(request, workshop, error=None, form=None):
@@ -122,7 +124,7 @@ def _after_statement_change(request, workshop, error=None, form=None):
         context = _statements_context(workshop, error=error)
         if form is not None:
             context["statement_form"] = form
-        return render(request, "workshops/facilitator/_statements.html", context)
+        return render(request, EDIT + "#statements", context)
     if error:
         messages.error(request, error)
     return redirect(_edit_url(workshop) + "#statements")
@@ -138,7 +140,7 @@ def statement_add(request, code):
             return _after_statement_change(request, workshop, form=form)
         context = _statements_context(workshop, form=WorkshopEditForm(initial=_settings_of(workshop)))
         context["statement_form"] = form
-        return render(request, "workshops/facilitator/workshop_edit.html", context)
+        return render(request, EDIT, context)
     try:
         services.add_statement(workshop, form.cleaned_data["short_name"], form.cleaned_data["text"])
     except services.WorkshopError as refused:
@@ -217,7 +219,7 @@ def workshop_delete(request, code):
     workshop = owned_workshop(request, code)
     if request.method == "POST":
         title = workshop.title
-        workshop.delete()
+        services.delete_workshop(workshop)
         messages.success(
             request, _("The workshop “%(title)s” and all its data were deleted.") % {"title": title}
         )
@@ -242,19 +244,6 @@ def workshop_clear_votes(request, code):
 
 
 # --- The run screen ---------------------------------------------------------------------------
-
-
-def run_live_context(workshop: Workshop) -> dict:
-    """Everything `_run_live.html` needs: the phase, its countdown and the live counters.
-
-    Takes no request, so the projector's WebSocket consumer can render the same partial.
-    """
-    current = STEPS.index(workshop.phase) if workshop.phase in STEPS else -1
-    steps = [
-        {"phase": phase, "label": Phase(phase).label, "current": i == current, "done": i < current}
-        for i, phase in enumerate(STEPS)
-    ]
-    return {"workshop": workshop, "tally": tally(workshop), "steps": steps}
 
 
 def _controls_context(workshop: Workshop, **extra) -> dict:
@@ -292,19 +281,15 @@ def workshop_run(request, code):
         "join_url": url,
         "qr_svg": mark_safe(qr.qr_svg(url)),  # segno's own markup; the URL is not echoed as text
     }
-    return render(request, "workshops/facilitator/run.html", context)
+    return render(request, RUN, context)
 
 
 def _after_control(request, workshop, error=None):
     """The controls and the live part again for htmx (the live part out of band), else a redirect."""
     if request.htmx:
         workshop.refresh_from_db()
-        controls = render_to_string(
-            "workshops/facilitator/_run_controls.html", _controls_context(workshop, error=error), request
-        )
-        live = render_to_string(
-            "workshops/facilitator/_run_live.html", {**run_live_context(workshop), "oob": True}, request
-        )
+        controls = render_to_string(RUN + "#controls", _controls_context(workshop, error=error), request)
+        live = render_to_string(RUN + "#live", {**run_live_context(workshop), "oob": True}, request)
         return HttpResponse(controls + live)
     if error:
         messages.error(request, error)
@@ -319,11 +304,8 @@ def workshop_phase(request, code):
     if not form.is_valid():
         errors = [e for field_errors in form.errors.values() for e in field_errors]
         return _after_control(request, workshop, error=" ".join(errors))
-    phase, minutes = form.cleaned_data["phase"], form.cleaned_data["minutes"]
-    if phase in (Phase.DRAFT, Phase.CLOSED):
-        minutes = None  # nothing to count down to
     try:
-        services.set_phase(workshop, phase, minutes)
+        services.set_phase(workshop, form.cleaned_data["phase"], form.cleaned_data["minutes"])
     except services.WorkshopError as refused:
         return _after_control(request, workshop, error=refused.message)
     return _after_control(request, workshop)

@@ -9,18 +9,17 @@ bar out of band) and an ordinary form POST with a redirect, so the page works wi
 
 from functools import wraps
 
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_ratelimit.core import is_ratelimited
 
-from .. import services, tallies
+from .. import access, screens, services, tallies
 from ..forms import DotsForm, JoinCodeForm, NoteForm, RatingForm, SignatureForm
 from ..models import (
     JOIN_CODE_LENGTH,
@@ -31,14 +30,12 @@ from ..models import (
     Phase,
     Rating,
     Workshop,
-    normalise_join_code,
 )
 
 # One public address may create this many participants. A hall of 1,000 phones behind the
 # venue's NAT joins within two minutes, far below it in any window; a script making thousands
 # is stopped by it, and each workshop's participant_limit (services.join) caps the rest.
 JOIN_RATE_PER_IP = "2000/10m"
-COOKIE_SALT = "dotvote.participant"
 # Above this many dots the stepper shows only the number: a row of 100 circles helps nobody.
 MOST_PIPS = 20
 
@@ -61,42 +58,11 @@ class JoinCodeConverter:
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _find_workshop(code: str) -> Workshop | None:
-    return Workshop.objects.filter(code=normalise_join_code(code)).first()
-
-
-def _cookie_name(workshop: Workshop) -> str:
-    return f"dotvote_{workshop.code}"
-
-
-def _signed_cookie_name(workshop: Workshop) -> str:
-    return f"dotvote_{workshop.code}_signed"
-
-
-def _bound_participant(request, workshop: Workshop):
-    token = request.get_signed_cookie(_cookie_name(workshop), default=None, salt=COOKIE_SALT)
-    return services.participant_by_token(workshop, token)
-
-
-def _set_cookie(response, workshop: Workshop, name: str, value: str) -> None:
-    # Kept until the workshop's data is deleted, so coming back days later resumes the answers.
-    days = max(1, (workshop.delete_after - timezone.localdate()).days + 1)
-    response.set_signed_cookie(
-        name,
-        value,
-        salt=COOKIE_SALT,
-        max_age=days * 24 * 3600,
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
-
-
 def _speak_workshop_language(request, workshop: Workshop) -> None:
     """The workshop's language, unless this person picked one with the switcher."""
-    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) not in dict(settings.LANGUAGES):
-        translation.activate(workshop.language)
-        request.LANGUAGE_CODE = workshop.language
+    code = access.page_language(request.COOKIES, workshop.language)
+    translation.activate(code)
+    request.LANGUAGE_CODE = code
 
 
 def unknown_code(request, code: str):
@@ -122,11 +88,11 @@ def participant_view(view):
 
     @wraps(view)
     def wrapper(request, code, *args, **kwargs):
-        workshop = _find_workshop(code)
+        workshop = access.workshop_by_code(code)
         if workshop is None:
             return unknown_code(request, code)
         _speak_workshop_language(request, workshop)
-        participant = _bound_participant(request, workshop)
+        participant = access.participant_from_cookies(request.COOKIES, workshop)
         if participant is None:
             if request.htmx:
                 return HttpResponseClientRedirect(reverse("join", args=[workshop.code]))
@@ -134,26 +100,6 @@ def participant_view(view):
         return view(request, participant, *args, **kwargs)
 
     return wrapper
-
-
-def waiting_live_context(workshop: Workshop) -> dict:
-    """The one context of _waiting_live.html, for polling and for any live push alike.
-
-    `page` names the participant page that fits the phase; a phone showing another page
-    moves on (participant.js), unless a note is still being typed.
-    """
-    if workshop.phase == Phase.VOTING:
-        page = "vote"
-    elif workshop.phase == Phase.CLOSED:
-        page = "closed-results" if workshop.results_visible else "closed"
-    else:
-        page = "waiting"
-    return {
-        "workshop": workshop,
-        "page": page,
-        "live_url": reverse("participant_live", args=[workshop.code]),
-        "home_url": reverse("participant_home", args=[workshop.code]),
-    }
 
 
 def _decorate(state: services.ParticipantState) -> services.ParticipantState:
@@ -177,9 +123,8 @@ def _page_context(request, participant, state=None, **extra) -> dict:
         "note_kinds": NoteKind.choices,
         "NOTE_MAX_LENGTH": NOTE_MAX_LENGTH,
         "SIGNATURE_MAX_LENGTH": SIGNATURE_MAX_LENGTH,
-        "signed": request.get_signed_cookie(_signed_cookie_name(workshop), default="", salt=COOKIE_SALT)
-        == "1",
-        **waiting_live_context(workshop),
+        "signed": access.has_signed(request.COOKIES, workshop),
+        **screens.waiting_live_context(workshop),
         **extra,
     }
     return context
@@ -197,12 +142,6 @@ def _vote_url(workshop: Workshop, statement_id=None) -> str:
     return f"{url}#statement-{statement_id}" if statement_id else url
 
 
-def _partials(request, context: dict, *templates: str) -> str:
-    return "".join(
-        render_to_string(f"workshops/participant/{t}", context, request=request) for t in templates
-    )
-
-
 def _first_error(form) -> str:
     return next(iter(form.errors.values()))[0]
 
@@ -213,11 +152,11 @@ def _first_error(form) -> str:
 @require_http_methods(["GET", "POST"])
 def join(request, code):
     """GET shows the workshop and a Join button; only the POST creates a participant."""
-    workshop = _find_workshop(code)
+    workshop = access.workshop_by_code(code)
     if workshop is None:
         return unknown_code(request, code)
     _speak_workshop_language(request, workshop)
-    if _bound_participant(request, workshop) is not None:
+    if access.participant_from_cookies(request.COOKIES, workshop) is not None:
         return redirect("participant_home", code=workshop.code)
     error = None
     if request.method == "POST":
@@ -229,7 +168,7 @@ def join(request, code):
             error = refused.message
         else:
             response = redirect("participant_home", code=workshop.code)
-            _set_cookie(response, workshop, _cookie_name(workshop), participant.token)
+            access.set_cookie(response, workshop, access.participant_cookie(workshop), participant.token)
             return response
     return render(
         request,
@@ -259,31 +198,38 @@ def home(request, participant):
 @require_GET
 def live(request, code):
     """The phase and countdown, polled by the participant's page (no cookie needed: public facts)."""
-    workshop = _find_workshop(code)
+    workshop = access.workshop_by_code(code)
     if workshop is None:
         raise Http404
     _speak_workshop_language(request, workshop)
-    return render(request, "workshops/participant/_waiting_live.html", waiting_live_context(workshop))
+    return render(request, "workshops/participant/_waiting_live.html", screens.waiting_live_context(workshop))
 
 
 # --- Votes ------------------------------------------------------------------------------------
 
+VOTE = "workshops/participant/vote.html"
 
-def _answered(request, participant, statement_id: int, control: str, error: str | None, **values):
-    """The reply to a change of one control: the partial (htmx), a redirect, or the page with the reason."""
-    workshop = participant.workshop
+
+def _fragments(request, context: dict, *names: str, status: int = 200) -> HttpResponse:
+    """The named partials of the vote page, one after another (the later ones out of band)."""
+    html = "".join(render_to_string(f"{VOTE}#{name}", context, request=request) for name in names)
+    return HttpResponse(html, status=status)
+
+
+def _control_reply(request, participant, statement_id, control, error, names, extra=None, **values):
+    """The reply to a change of one control: a redirect, its partials (htmx), or the page with the reason."""
     if error is None and not request.htmx:
-        return redirect(_vote_url(workshop, statement_id))
-    context = _page_context(request, participant)
+        return redirect(_vote_url(participant.workshop, statement_id))
+    context = _page_context(request, participant, **(extra or {}))
     own = _own_answer(context["state"], statement_id)
     setattr(own, f"{control}_error", error)
     setattr(own, f"{control}_saved", error is None)
     for name, value in values.items():
         setattr(own, name, value)
     if not request.htmx:
-        return render(request, "workshops/participant/vote.html", context, status=400)
+        return render(request, VOTE, context, status=400)
     context["own"] = own
-    return context
+    return _fragments(request, context, *names)
 
 
 @require_POST
@@ -293,14 +239,11 @@ def set_dots(request, participant, statement_id):
     error = None
     try:
         if not form.is_valid():
-            raise services.InvalidInput(_("The number of dots must be a whole number."))
+            raise services.InvalidInput(_first_error(form))
         services.set_dots(participant, statement_id, form.cleaned_data["dots"])
     except services.WorkshopError as refused:
         error = refused.message
-    reply = _answered(request, participant, statement_id, "dots", error)
-    if not isinstance(reply, dict):
-        return reply
-    return _html(_partials(request, reply, "_dots.html", "_progress_oob.html"))
+    return _control_reply(request, participant, statement_id, "dots", error, ["dots", "progress-oob"])
 
 
 @require_POST
@@ -310,14 +253,11 @@ def set_rating(request, participant, statement_id):
     error = None
     try:
         if not form.is_valid():
-            raise services.InvalidInput(_("Choose one of the options on the scale."))
+            raise services.InvalidInput(_first_error(form))
         services.set_rating(participant, statement_id, form.cleaned_data["rating"])
     except services.WorkshopError as refused:
         error = refused.message
-    reply = _answered(request, participant, statement_id, "rating", error)
-    if not isinstance(reply, dict):
-        return reply
-    return _html(_partials(request, reply, "_rating.html", "_progress_oob.html"))
+    return _control_reply(request, participant, statement_id, "rating", error, ["rating", "progress-oob"])
 
 
 # --- SWOT notes -------------------------------------------------------------------------------
@@ -328,21 +268,20 @@ def set_rating(request, participant, statement_id):
 def add_note(request, participant, statement_id):
     form = NoteForm(request.POST)
     error = note = None
+    created = False
     kind, text = request.POST.get("kind", ""), request.POST.get("text", "")
     try:
         if not form.is_valid():
             raise services.InvalidInput(_first_error(form))
         kind, text = form.cleaned_data["kind"], form.cleaned_data["text"]
-        note = services.add_note_once(participant, statement_id, kind, text)
+        note, created = services.add_note(participant, statement_id, kind, text)
     except services.WorkshopError as refused:
         error = refused.message
     # A refused note comes back with the participant's text, so nothing typed is lost.
     typed = {"note_kind": kind, "note_text": text} if error else {}
-    reply = _answered(request, participant, statement_id, "note", error, **typed)
-    if not isinstance(reply, dict):
-        return reply
-    reply["new_note"] = note
-    return _html(_partials(request, reply, "_note_add.html"))
+    # A new note is appended to the list; one sent again (its reply lost) redraws the whole list.
+    extra = {"new_note": note if created else None, "notes_again": note is not None and not created}
+    return _control_reply(request, participant, statement_id, "note", error, ["note-add"], extra, **typed)
 
 
 def _note_reply(request, participant, note_id, action):
@@ -355,10 +294,10 @@ def _note_reply(request, participant, note_id, action):
     if statement_id is None:
         message = _("That note is not yours or no longer exists.")
         if request.htmx:
-            return _html(_partials(request, {"note_id": note_id, "message": message}, "_note_gone.html"))
+            return _fragments(request, {"note_id": note_id, "message": message}, "note-gone")
         context = _page_context(request, participant, page_error=message)
-        template = "vote.html" if participant.workshop.phase == Phase.VOTING else "closed.html"
-        return render(request, f"workshops/participant/{template}", context, status=404)
+        template = VOTE if participant.workshop.phase == Phase.VOTING else "workshops/participant/closed.html"
+        return render(request, template, context, status=404)
     error = None
     form = NoteForm(request.POST)
     try:
@@ -371,15 +310,15 @@ def _note_reply(request, participant, note_id, action):
     own = _own_answer(context["state"], statement_id)
     note = next((n for n in own.notes if n.pk == note_id), None)
     if note is None:  # deleted
-        return _html(_partials(request, {"note_id": note_id}, "_note_deleted.html"))
+        return _fragments(request, {"note_id": note_id}, "note-deleted")
     note.error, note.saved = error, error is None
     if error and form.is_valid():
         # Show what the participant wrote next to the reason, not the saved text.
         note.kind, note.text, note.editing = form.cleaned_data["kind"], form.cleaned_data["text"], True
     if not request.htmx:
-        return render(request, "workshops/participant/vote.html", context, status=400)
+        return render(request, VOTE, context, status=400)
     context.update(own=own, note=note)
-    return _html(_partials(request, context, "_note.html"))
+    return _fragments(request, context, "note")
 
 
 @require_POST
@@ -400,6 +339,8 @@ def delete_note(request, participant, note_id):
 
 
 # --- The signature list -----------------------------------------------------------------------
+
+PHASE_PAGES = {Phase.VOTING: VOTE, Phase.CLOSED: "workshops/participant/closed.html"}
 
 
 @require_POST
@@ -427,17 +368,12 @@ def sign(request, participant):
             signature_error=error,
             signature_name=request.POST.get("name", ""),
         )
-        response = _html(_partials(request, context, "_signature.html"))
-        if not request.htmx:  # refused, without JavaScript: the whole page with the reason
-            template = {Phase.VOTING: "vote.html", Phase.CLOSED: "closed.html"}.get(
-                workshop.phase, "waiting.html"
-            )
-            response = render(request, f"workshops/participant/{template}", context, status=400)
+        if request.htmx:
+            response = render(request, "workshops/participant/_signature.html", context)
+        else:  # refused, without JavaScript: the whole page with the reason
+            template = PHASE_PAGES.get(workshop.phase, "workshops/participant/waiting.html")
+            response = render(request, template, context, status=400)
     if error is None:
         # Only so that this phone shows "signed" instead of the field again; no link to the answers.
-        _set_cookie(response, workshop, _signed_cookie_name(workshop), "1")
+        access.set_cookie(response, workshop, access.signed_cookie(workshop), "1")
     return response
-
-
-def _html(content: str, status: int = 200) -> HttpResponse:
-    return HttpResponse(content, status=status)

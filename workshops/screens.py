@@ -1,0 +1,169 @@
+"""What each screen shows, built from a workshop and its tally with no request.
+
+The views render a page from these, and the consumers render the same partial of the same
+template for every live snapshot, so a first load and a push are the same HTML. Every number
+comes from `tallies.tally`; this module only lays them out.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from . import qr, tallies
+from .models import Phase, Rating, Workshop
+
+# The facilitator's steps of the method, in order.
+STEPS = [Phase.PAIR_TALK_1, Phase.PAIR_TALK_2, Phase.VOTING, Phase.CLOSED]
+
+# --- The projector ----------------------------------------------------------------------------
+
+# The diverging bar's five scored columns, disagree on the left; "can't say" is set apart.
+DIVERGING = [
+    Rating.FULLY_DISAGREE,
+    Rating.PARTLY_DISAGREE,
+    Rating.NEUTRAL,
+    Rating.PARTLY_AGREE,
+    Rating.FULLY_AGREE,
+]
+# Printed next to every count, so that no column is told apart by its colour alone.
+GLYPHS = {
+    Rating.FULLY_DISAGREE: "−−",
+    Rating.PARTLY_DISAGREE: "−",
+    Rating.NEUTRAL: "=",
+    Rating.PARTLY_AGREE: "+",
+    Rating.FULLY_AGREE: "++",
+    Rating.CANT_SAY: "?",
+    tallies.NO_OPINION: "∅",
+}
+
+
+def notes_shown(statement_count: int) -> int:
+    """How many notes of each SWOT pair fit on a statement's card at 1920x1080."""
+    if statement_count <= 2:
+        return 8
+    if statement_count <= 4:
+        return 4
+    return 2 if statement_count <= 6 else 1
+
+
+@dataclass
+class Segment:
+    key: str
+    glyph: str
+    label: str
+    count: int
+    width: str  # a CSS percentage, formatted here: the template's number format is localised
+
+
+def diverging(st: tallies.StatementTally, attr: str) -> dict:
+    """The geometry of one diverging bar: the neutral column centred on the bar's middle.
+
+    `attr` is "ticks" (people) or "dots" (the dots of the people who ticked each column).
+    """
+    counts = {key: getattr(st.columns[key], attr) for key in DIVERGING}
+    total = sum(counts.values())
+    segments, offset = [], 0.0
+    if total:
+        left = counts[Rating.FULLY_DISAGREE] + counts[Rating.PARTLY_DISAGREE] + counts[Rating.NEUTRAL] / 2
+        offset = 50 - 50 * left / total
+        segments = [
+            Segment(key, GLYPHS[key], str(st.columns[key].label), n, f"{50 * n / total:.2f}")
+            for key in DIVERGING
+            if (n := counts[key])
+        ]
+    scale = [Segment(key, GLYPHS[key], str(st.columns[key].label), counts[key], "0") for key in DIVERGING]
+    return {
+        "total": total,
+        "offset": f"{offset:.2f}",
+        "segments": segments,
+        "scale": scale,
+        "cant_say": getattr(st.columns[Rating.CANT_SAY], attr),
+        "no_opinion": st.columns[tallies.NO_OPINION].dots if attr == "dots" else 0,
+    }
+
+
+def score_text(score: float | None) -> str:
+    if score is None:
+        return "–"
+    sign = "+" if score > 0.05 else "−" if score < -0.05 else "±"
+    return sign + number_format(abs(score), 1)
+
+
+def statement_card(st: tallies.StatementTally, shown: int) -> dict:
+    so = [note for note in st.notes_so if not note.hidden_on_projector]
+    wt = [note for note in st.notes_wt if not note.hidden_on_projector]
+    return {
+        "tally": st,
+        "dots_width": f"{st.share:.2f}",
+        "score": score_text(st.score),
+        "people": diverging(st, "ticks"),
+        "weighted": diverging(st, "dots"),
+        "so": so[:shown],
+        "so_more": max(0, len(so) - shown),
+        "wt": wt[:shown],
+        "wt_more": max(0, len(wt) - shown),
+    }
+
+
+def projector_context(workshop: Workshop, join_url: str) -> dict:
+    """Everything the projector's live partial shows; the tallies only when results are visible."""
+    tally = tallies.tally(workshop)
+    show_join = workshop.phase != Phase.CLOSED
+    context = {
+        "workshop": workshop,
+        "tally": tally,
+        "show_join": show_join,
+        "show_results": workshop.results_visible,
+        "join_url": join_url,
+        "join_url_text": join_url.split("://", 1)[-1],
+    }
+    if show_join:
+        context["qr"] = mark_safe(qr.scalable_qr_svg(join_url))  # segno's path data, never the URL's text
+    if workshop.results_visible:
+        shown = notes_shown(len(tally.statements))
+        context["statements"] = [statement_card(st, shown) for st in tally.statements]
+        # In the bar's order; "? Can't say" carries its glyph in its label already.
+        context["legend"] = [(GLYPHS[key], Rating(key).label) for key in DIVERGING] + [
+            ("", Rating.CANT_SAY.label),
+            (GLYPHS[tallies.NO_OPINION], _("No opinion given")),
+        ]
+    return context
+
+
+# --- The facilitator's run screen -------------------------------------------------------------
+
+
+def run_live_context(workshop: Workshop) -> dict:
+    """The run screen's live part: the phase, its countdown and the live counters."""
+    current = STEPS.index(workshop.phase) if workshop.phase in STEPS else -1
+    steps = [
+        {"phase": phase, "label": Phase(phase).label, "current": i == current, "done": i < current}
+        for i, phase in enumerate(STEPS)
+    ]
+    return {"workshop": workshop, "tally": tallies.tally(workshop), "steps": steps}
+
+
+# --- The participant's phone -------------------------------------------------------------------
+
+
+def waiting_live_context(workshop: Workshop) -> dict:
+    """The phone's live part (phase and countdown), for polling and for any live push alike.
+
+    `page` names the participant page that fits the phase; a phone showing another page
+    moves on (participant.js), unless a note is still being typed.
+    """
+    if workshop.phase == Phase.VOTING:
+        page = "vote"
+    elif workshop.phase == Phase.CLOSED:
+        page = "closed-results" if workshop.results_visible else "closed"
+    else:
+        page = "waiting"
+    return {
+        "workshop": workshop,
+        "page": page,
+        "live_url": reverse("participant_live", args=[workshop.code]),
+        "home_url": reverse("participant_home", args=[workshop.code]),
+    }
