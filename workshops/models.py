@@ -19,6 +19,7 @@ SHORT_NAME_MAX_LENGTH = 120
 STATEMENT_MAX_LENGTH = 1000
 NOTE_MAX_LENGTH = 500
 SIGNATURE_MAX_LENGTH = 80
+INSTRUCTION_MAX_LENGTH = 500
 
 
 def normalise_join_code(raw: str) -> str:
@@ -102,6 +103,16 @@ class Workshop(models.Model):
     # The projector URL carries this so that a second screen needs no login.
     projector_secret = models.CharField(max_length=64, default=new_secret, editable=False)
     delete_after = models.DateField(_("delete data after"), default=default_delete_after)
+    # The seminar's script: what the hall is asked to do in each phase, on the projector and phones.
+    pair_talk_1_question = models.TextField(
+        _("question for pair talk 1"), max_length=INSTRUCTION_MAX_LENGTH, blank=True
+    )
+    pair_talk_2_question = models.TextField(
+        _("question for pair talk 2"), max_length=INSTRUCTION_MAX_LENGTH, blank=True
+    )
+    voting_instruction = models.TextField(
+        _("voting instruction"), max_length=INSTRUCTION_MAX_LENGTH, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -139,6 +150,15 @@ class Workshop(models.Model):
     @property
     def timer_running(self) -> bool:
         return self.phase_ends_at is not None and self.timer_paused_seconds is None
+
+    @property
+    def instruction(self) -> str:
+        """What the hall is asked to do in the current phase ("" in draft and closed)."""
+        return {
+            Phase.PAIR_TALK_1: self.pair_talk_1_question,
+            Phase.PAIR_TALK_2: self.pair_talk_2_question,
+            Phase.VOTING: self.voting_instruction,
+        }.get(self.phase, "")
 
     @property
     def results_visible(self) -> bool:

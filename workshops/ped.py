@@ -44,6 +44,44 @@ PED_STATEMENTS = [
 
 PED_TITLE = _("PED network: four network types")
 
+# The seminar's own script ("Aivoriihen (täpläriihen) työskentelytapa"), one text per phase.
+PED_INSTRUCTIONS = {
+    "pair_talk_1_question": _(
+        "Talk with the person next to you about everything the PED network will be needed for "
+        "in 2016 (about 10 min)."
+    ),
+    "pair_talk_2_question": _(
+        "Consider with the person next to you what benefits the PED network could gain in 2016 "
+        "from each of the four network types (about 10 min)."
+    ),
+    "voting_instruction": _(
+        "You have 10 dots of your own. Spread them over the four network types in proportion to "
+        "how much each should weigh in the PED network's work in 2016 (about 10 min)."
+    ),
+}
+
+# A blank workshop's script: short and general, for the facilitator to rewrite.
+GENERIC_INSTRUCTIONS = {
+    "pair_talk_1_question": _(
+        "Talk with the person next to you about the statements: what do they mean to you?"
+    ),
+    "pair_talk_2_question": _(
+        "Consider with the person next to you the strengths, weaknesses, opportunities and "
+        "threats of each statement."
+    ),
+    "voting_instruction": _(
+        "Spread your dots over the statements in proportion to how much each should weigh, "
+        "and tick how much you agree with each one."
+    ),
+}
+
+
+def instructions(template: str, language: str) -> dict[str, str]:
+    """The per-phase texts of a new workshop, as Workshop field names, in `language`."""
+    texts = PED_INSTRUCTIONS if template == "ped" else GENERIC_INSTRUCTIONS
+    with override(language):
+        return {field: str(text) for field, text in texts.items()}
+
 
 def ped_statements(language: str) -> list[tuple[str, str]]:
     """(short name, text) of the four statements in `language`."""

@@ -396,7 +396,7 @@ def create_workshop(
     collect_signatures: bool = True,
 ) -> Workshop:
     """A new workshop in draft; `template="ped"` adds the four PED network statements."""
-    from .ped import ped_statements
+    from .ped import instructions, ped_statements
 
     with _writing():
         for _attempt in range(10):
@@ -407,6 +407,7 @@ def create_workshop(
                 dots_per_participant=dots_per_participant,
                 max_dots_per_statement=max_dots_per_statement,
                 collect_signatures=collect_signatures,
+                **instructions(template, language),
             )
             if not Workshop.objects.filter(code=candidate.code).exists():
                 break
@@ -538,7 +539,17 @@ def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
             collect_signatures=workshop.collect_signatures,
         )
         copy.participant_limit = workshop.participant_limit
-        copy.save(update_fields=["participant_limit"])
+        copy.pair_talk_1_question = workshop.pair_talk_1_question
+        copy.pair_talk_2_question = workshop.pair_talk_2_question
+        copy.voting_instruction = workshop.voting_instruction
+        copy.save(
+            update_fields=[
+                "participant_limit",
+                "pair_talk_1_question",
+                "pair_talk_2_question",
+                "voting_instruction",
+            ]
+        )
         Statement.objects.bulk_create(
             Statement(workshop=copy, position=s.position, short_name=s.short_name, text=s.text)
             for s in workshop.statements.order_by("position", "id")
