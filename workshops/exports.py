@@ -248,6 +248,7 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
         "statements": [_statement_document(st, labels) for st in result.statements],
         "rows": long_rows(workshop, result),
         "notes": note_rows(workshop, result),
+        "proposals": proposal_rows(workshop),
     }
     if signatures:
         document["signatures"] = signature_names(workshop)
@@ -525,3 +526,25 @@ def report_context(workshop: Workshop) -> dict:
         "small_number": SMALL_NUMBER,
         "generated_at": timezone.now(),
     }
+
+
+def proposal_rows(workshop: Workshop) -> list[dict]:
+    """Every idea from the hall and what became of it; the author only as a participant number."""
+    from .screens import proposal_outcome
+    from .services import proposals_of
+
+    rows = []
+    with translation.override(workshop.language):
+        for proposal in proposals_of(workshop):
+            rows.append(
+                {
+                    "participant": proposal.participant.number,
+                    "short_name": proposal.short_name,
+                    "text": proposal.text,
+                    "outcome": proposal.outcome,
+                    "statement": proposal.statement.position if proposal.statement_id else None,
+                    "outcome_text": proposal_outcome(proposal),
+                    "created_at": _local_iso(proposal.created_at),
+                }
+            )
+    return rows
