@@ -193,7 +193,7 @@ def ideas_instruction(workshop: Workshop) -> str:
 
     return _(
         "Write each idea on its own sheet: a short name and one statement the hall could vote on. "
-        "You can send up to %(max)s ideas. The facilitator puts them on the board."
+        "You can send up to %(max)s ideas. The facilitator chooses which ones go to the vote."
     ) % {"max": IDEAS_PER_PARTICIPANT}
 
 
