@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from workshops import screens, services
 from workshops.models import (
@@ -25,6 +26,14 @@ EVIL = '<script>alert("x")</script>'
 def _fresh_rate_limits():
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """The messages in English: the services' (activated here) and the facilitator's pages (switcher)."""
+    client.cookies["django_language"] = "en"  # owner_client is this same client, logged in
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -348,3 +357,44 @@ def test_the_json_export_lists_each_idea_with_its_author_number_and_outcome(owne
     assert entry["short_name"] == "Name" and entry["text"] == "Text."
     assert entry["outcome"] == "accepted" and entry["statement"] == 1
     assert entry["outcome_text"] == "Accepted as statement 1"
+
+
+# --- Settings, copies and the phone's phase ------------------------------------------------------------
+
+
+def test_the_setting_is_turned_on_in_the_workshop_settings_and_copied_with_the_workshop(owner_client, owner):
+    workshop = services.create_workshop(owner, "Plain", template="ped", language="en")
+    url = reverse("workshop_edit", args=[workshop.code])
+    page = owner_client.get(url).content.decode()
+    assert 'name="collect_ideas"' in page
+    data = {
+        "title": workshop.title,
+        "language": "en",
+        "dots_per_participant": 10,
+        "max_dots_per_statement": "",
+        "collect_signatures": "on",
+        "participant_limit": 500,
+        "delete_after": workshop.delete_after.isoformat(),
+        "collect_ideas": "on",
+    }
+    assert owner_client.post(url, data).status_code == 302
+    workshop.refresh_from_db()
+    assert workshop.collect_ideas is True
+    assert services.duplicate_workshop(workshop, owner, "Copy").collect_ideas is True
+
+
+def test_a_phone_moves_to_the_ideas_page_when_the_phase_opens(ideas_workshop):
+    assert screens.waiting_live_context(ideas_workshop)["page"] == "ideas"
+    services.set_phase(ideas_workshop, Phase.PAIR_TALK_2)
+    assert screens.waiting_live_context(ideas_workshop)["page"] == "waiting"
+
+
+def test_without_javascript_the_editor_is_a_page_of_its_own(owner_client, ideas_workshop):
+    proposal, _created = services.propose(services.join(ideas_workshop), "Name", "Word me.")
+    page = owner_client.get(reverse("idea_accept", args=[ideas_workshop.code, proposal.pk])).content.decode()
+    assert 'id="ideas-live"' in page and 'id="idea-editor"' in page
+    assert "Word me.</textarea>" in page
+    response = owner_client.post(
+        reverse("idea_accept", args=[ideas_workshop.code, proposal.pk]), {"text": ""}
+    )
+    assert response.status_code == 400 and not ideas_workshop.statements.exists()
