@@ -4,6 +4,7 @@ It costs a constant number of queries however many people voted.
 """
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext
@@ -78,6 +79,17 @@ class WorkshopTally:
     total_dots: int
     ratings: int
     notes: int
+
+
+def rounded_score(score: float | None) -> Decimal | None:
+    """The agreement score as every screen and file shows it: one decimal, halves away from zero.
+
+    Through the float's shortest repr, so 2.25 is 2.3 (not 2.2 from its binary expansion) and
+    -2.25 is -2.3; never truncated.
+    """
+    if score is None:
+        return None
+    return Decimal(repr(score)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _empty_columns() -> dict[str, Column]:
