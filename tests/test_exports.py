@@ -285,7 +285,7 @@ def test_a_character_xlsx_cannot_hold_never_breaks_the_export(participant, state
     workshop.save()
     statement = statements[0]
     statement.short_name = "Verkosto\x07"
-    statement.text = "Väite\x00 jossa\x0b ohjausmerkkejä"
+    statement.text = "Väite\x01 jossa\x0b ohjausmerkkejä"  # (PostgreSQL refuses \\x00 itself)
     statement.save()
     services.set_dots(participant, statement.pk, 3)
     services.add_note(participant, statement.pk, "S", "Huomio\x07 ja\x08 toinen\x1f")

@@ -200,6 +200,8 @@ def test_set_phase_keeps_the_phase_history(workshop):
     for earlier, later in zip(records, records[1:], strict=False):
         assert earlier.ended_at == later.started_at
     assert records[-1].ended_at is None
+    document = exports.json_document(workshop)
+    assert [p["phase"] for p in document["workshop"]["phases"]] == [r.phase for r in records]
     assert PhaseRecord.objects.filter(workshop=workshop, ended_at__isnull=True).count() == 1
 
 

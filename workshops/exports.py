@@ -251,6 +251,8 @@ def _statement_document(st, labels: dict[str, str]) -> dict:
             "ratings": st.ratings,
             "scored_ratings": st.scored_ratings,
             "score": st.score,
+            # As every screen shows it (tallies.rounded_score); added in schema version 1.
+            "score_rounded": None if st.score is None else float(rounded_score(st.score)),
             "small_number": st.small_number,
             "too_few_to_read": st.too_few_to_read,
             "unclear": st.unclear,
@@ -280,6 +282,14 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
             "created_at": _local_iso(workshop.created_at),
             "phase_started_at": _local_iso(workshop.phase_started_at),
             "phase_ends_at": _local_iso(workshop.phase_ends_at),
+            "phases": [
+                {
+                    "phase": record.phase,
+                    "started_at": _local_iso(record.started_at),
+                    "ended_at": _local_iso(record.ended_at),
+                }
+                for record in PhaseRecord.objects.filter(workshop=workshop)
+            ],
             "participants": result.participants,
             "spent_all_dots": result.spent_all_dots,
             "finished": result.finished,
