@@ -28,6 +28,7 @@ from .models import (
     NoteKind,
     Participant,
     Phase,
+    PhaseRecord,
     Rating,
     ResultsVisibility,
     Signature,
@@ -302,6 +303,9 @@ def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Wor
                 "updated_at",
             ]
         )
+        # The phase history for the report: close the open record, open the new phase's.
+        PhaseRecord.objects.filter(workshop=workshop, ended_at__isnull=True).update(ended_at=now)
+        PhaseRecord.objects.create(workshop=workshop, phase=phase, started_at=now)
         _changed(workshop.pk)
     return workshop
 
