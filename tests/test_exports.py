@@ -289,7 +289,7 @@ def test_a_character_xlsx_cannot_hold_never_breaks_the_export(participant, state
     statement.save()
     services.set_dots(participant, statement.pk, 3)
     services.add_note(participant, statement.pk, "S", "Huomio\x07 ja\x08 toinen\x1f")
-    hidden = services.add_note(participant, statement.pk, "T", "=1+1\x07 piilossa")
+    hidden, _created = services.add_note(participant, statement.pk, "T", "=1+1\x07 piilossa")
     hidden.hidden_on_projector = True
     hidden.save()
     services.sign(workshop, "Nimi\x07 Sukunimi")
