@@ -1,5 +1,7 @@
 """Ideas from the hall (issue 17): the rules, the phone's page, the facilitator's page, the projector."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -342,9 +344,29 @@ def test_ideas_are_escaped_on_the_phone_the_console_the_projector_and_the_export
         html = response.content.decode()
         assert EVIL not in html, name
         assert "&lt;script&gt;" in html, name
+    report = owner_client.get(reverse("report", args=[ideas_workshop.code])).content.decode()
+    assert "Ideas from the hall" in report and EVIL not in report and "&lt;script&gt;" in report
     export = owner_client.get(reverse("export", args=[ideas_workshop.code, "json"]))
     proposals = json.loads(export.content)["proposals"]
     assert {p["text"] for p in proposals} == {EVIL, EVIL + " 2"}  # JSON keeps the text as data
+
+
+def test_the_ideas_csv_lists_each_idea_and_never_runs_one_as_a_formula(owner_client, ideas_workshop):
+    participant = services.join(ideas_workshop)
+    kept, _created = services.propose(participant, "Kept", "Share good practice.")
+    services.propose(participant, "", '=HYPERLINK("http://evil.example","click")')
+    services.accept_proposal(ideas_workshop, kept.pk, "Kept", "Share good practice.")
+    response = owner_client.get(reverse("export", args=[ideas_workshop.code, "ideas_csv"]))
+    assert response.status_code == 200 and "ideas.csv" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["participant_number"], r["outcome"], r["statement_position"]) for r in rows] == [
+        ("1", "accepted", "1"),
+        ("1", "pending", ""),
+    ]
+    assert rows[0]["outcome_text"] == "Accepted as statement 1"
+    assert not rows[1]["text"].startswith("=")
+    page = owner_client.get(reverse("export_page", args=[ideas_workshop.code])).content.decode()
+    assert reverse("export", args=[ideas_workshop.code, "ideas_csv"]) in page
 
 
 def test_the_json_export_lists_each_idea_with_its_author_number_and_outcome(owner_client, ideas_workshop):
