@@ -82,6 +82,9 @@ function delay()
 end
 
 function request()
+  if reserved == 0 then  -- wrk builds one request before the run starts and never sends it
+    return wrk.format("GET", "/")
+  end
   local tap = taps[next_tap]
   if tap == nil then  -- a reconnect asked for one more: a harmless read
     extra = extra + 1
