@@ -95,3 +95,18 @@ def page_language(cookies: dict, default: str = settings.LANGUAGE_CODE) -> str:
     """
     code = cookies.get(settings.LANGUAGE_COOKIE_NAME)
     return code if code in dict(settings.LANGUAGES) else default
+
+
+# --- Paper sheets -----------------------------------------------------------------------------
+
+
+def paper_workshop(request, code: str) -> Workshop:
+    """The workshop if this user may enter its paper sheets: the owner (or staff) or a helper the
+    owner named for it; else 404. Only the owner controls the workshop (`owned_workshop`)."""
+    workshop = workshop_by_code(code)
+    user = request.user
+    if workshop is None or not (
+        owns(user, workshop) or (user.is_authenticated and workshop.helpers.filter(pk=user.pk).exists())
+    ):
+        raise Http404
+    return workshop

@@ -1,3 +1,4 @@
+import json
 import secrets
 from datetime import timedelta
 
@@ -322,3 +323,7 @@ class PaperSheetEdit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_number} {self.action} by {self.edited_by_name}"
+
+    @property
+    def change_text(self) -> str:
+        return json.dumps(self.change, ensure_ascii=False, separators=(", ", ": "))
