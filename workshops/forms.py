@@ -268,3 +268,18 @@ class PaperSheetForm(forms.Form):
 
 class HelperForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150, strip=True)
+
+
+def compare_query(query) -> tuple[list[str], dict[int, int]]:
+    """The comparison page's query: the join codes picked (`w`) and the matches made by hand
+    (`same_<statement id>=<statement id>`), malformed parts dropped."""
+    from .comparison import MAX_COMPARED
+    from .models import normalise_join_code
+
+    codes = list(dict.fromkeys(normalise_join_code(c)[:20] for c in query.getlist("w") if c.strip()))
+    by_hand = {}
+    for key, value in query.items():
+        name, _sep, statement_id = key.partition("_")
+        if name == "same" and statement_id.isdigit() and value.isdigit() and len(by_hand) < 500:
+            by_hand[int(statement_id)] = int(value)
+    return codes[:MAX_COMPARED], by_hand
