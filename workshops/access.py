@@ -63,8 +63,12 @@ def _read(cookies: dict, name: str):
 
 
 def participant_from_cookies(cookies: dict, workshop: Workshop) -> Participant | None:
-    """The participant this phone's cookie names in this workshop (a request's or a socket's cookies)."""
-    return services.participant_by_token(workshop, _read(cookies, participant_cookie(workshop)))
+    """The participant this phone's cookie names in this workshop (a request's or a socket's cookies).
+
+    A phone that was in an earlier round of the workshop joins this round by the same cookie.
+    """
+    token = _read(cookies, participant_cookie(workshop))
+    return services.participant_by_token(workshop, token) or services.carry_into_round(workshop, token)
 
 
 def has_signed(cookies: dict, workshop: Workshop) -> bool:

@@ -20,6 +20,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from . import screens
 from .models import Answer, Note, NoteKind, Participant, Rating, Signature, Workshop
 from .tallies import NO_OPINION, SMALL_NUMBER, WorkshopTally, tally
 
@@ -524,4 +525,6 @@ def report_context(workshop: Workshop) -> dict:
         "last_answer": times["last"],
         "small_number": SMALL_NUMBER,
         "generated_at": timezone.now(),
+        # This round beside the previous one; None for a first round.
+        "rounds": screens.round_comparison(workshop),
     }

@@ -35,6 +35,8 @@ from .models import (
     Source,
     Statement,
     Workshop,
+    new_join_code,
+    new_secret,
 )
 
 
@@ -909,3 +911,93 @@ def remove_helper(workshop: Workshop, user_id) -> None:
         workshop.helpers.remove(int(user_id))
     except (TypeError, ValueError):
         raise InvalidInput(_("That account is not a helper of this workshop.")) from None
+
+
+# --- Rounds: the same statements voted on again ---------------------------------------------
+
+# How far back a phone's cookie is followed through earlier rounds.
+MAX_ROUNDS = 50
+
+
+def start_next_round(workshop: Workshop) -> Workshop:
+    """The next round of a closed workshop: same statements, texts and settings, no votes.
+
+    The new round takes over the join code (and the projector's address), so the hall's phones and
+    the projector find it where they were; the previous round keeps its data under a new code.
+    """
+    with _writing():
+        locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        if locked.phase != Phase.CLOSED:
+            raise InvalidInput(_("Close voting before starting the next round."))
+        if Workshop.objects.filter(previous_round=locked).exists():
+            raise InvalidInput(_("The next round of this workshop has already been started."))
+        code = locked.code
+        for _attempt in range(10):
+            fresh = new_join_code()
+            if not Workshop.objects.filter(code=fresh).exists():
+                break
+        locked.code = fresh
+        locked.save(update_fields=["code", "updated_at"])
+        copied = [
+            "title",
+            "owner",
+            "language",
+            "dots_per_participant",
+            "max_dots_per_statement",
+            "collect_signatures",
+            "participant_limit",
+            "projector_secret",
+            "delete_after",
+            "pair_talk_1_question",
+            "pair_talk_2_question",
+            "voting_instruction",
+        ]
+        next_round = Workshop.objects.create(
+            code=code,
+            previous_round=locked,
+            round_number=locked.round_number + 1,
+            **{name: getattr(locked, name) for name in copied},
+        )
+        next_round.helpers.set(locked.helpers.all())
+        Statement.objects.bulk_create(
+            Statement(workshop=next_round, position=s.position, short_name=s.short_name, text=s.text)
+            for s in locked.statements.order_by("position", "id")
+        )
+        _changed(locked.pk)
+        _changed(next_round.pk)
+    workshop.code = locked.code
+    return next_round
+
+
+def earlier_rounds(workshop: Workshop) -> list[int]:
+    """The ids of the rounds before this one, the latest first."""
+    ids, current = [], workshop.previous_round_id
+    while current is not None and len(ids) < MAX_ROUNDS:
+        ids.append(current)
+        current = Workshop.objects.filter(pk=current).values_list("previous_round_id", flat=True).first()
+    return ids
+
+
+def carry_into_round(workshop: Workshop, token) -> Participant | None:
+    """A phone that was in an earlier round of this workshop, joined to this round by its cookie.
+
+    The new participant takes over the cookie's token (the earlier round's participant gets a
+    fresh one it no longer needs), so the phone's cookie names it without being set again.
+    """
+    if not token or workshop.previous_round_id is None or workshop.phase == Phase.CLOSED:
+        return None
+    earlier = earlier_rounds(workshop)
+    if not Participant.objects.filter(workshop_id__in=earlier, token=str(token)).exists():
+        return None
+    try:
+        with _writing():
+            earlier_phones = Participant.objects.select_for_update().filter(workshop_id__in=earlier)
+            previous = earlier_phones.filter(token=str(token)).first()
+            if previous is None:  # a second request of the same phone got here first
+                return participant_by_token(workshop, token)
+            Participant.objects.filter(pk=previous.pk).update(token=new_secret())
+            participant = _numbered_participant(workshop, token=str(token))
+    except WorkshopFull:
+        return None
+    _changed(workshop.pk)
+    return Participant.objects.select_related("workshop").get(pk=participant.pk)

@@ -4,14 +4,16 @@ Only the facilitator's own workshops: each code goes through `owned_workshop`, s
 workshop in the query is a 404, not a silently empty column.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .. import comparison
+from .. import comparison, services
 from ..access import owned_workshop
 from ..forms import compare_query
 from ..models import Workshop
@@ -104,5 +106,29 @@ def compare_export(request, fmt):
     return response
 
 
+# --- Rounds -----------------------------------------------------------------------------------
+
+
+@login_required
 def next_round(request, code):
-    raise Http404
+    """Confirm, then start the next round; the join code moves to it (services.start_next_round)."""
+    workshop = owned_workshop(request, code)
+    error = None
+    if request.method == "POST":
+        try:
+            new = services.start_next_round(workshop)
+        except services.WorkshopError as refused:
+            error = refused.message
+        else:
+            messages.success(
+                request,
+                _("Round %(number)s has started. Round %(previous)s is kept under the join code %(old)s.")
+                % {"number": new.round_number, "previous": workshop.round_number, "old": workshop.code},
+            )
+            return redirect("workshop_run", code=new.code)
+    return render(
+        request,
+        "workshops/facilitator/next_round.html",
+        {"workshop": workshop, "next_number": workshop.round_number + 1, "error": error},
+        status=400 if error else 200,
+    )
