@@ -76,7 +76,7 @@ def test_it_compares_three_workshops_with_a_statement_matched_by_hand(owner_clie
     page = owner_client.get(reverse("compare") + _query(first, second, third, **{str(s3[1].pk): s1[1].pk}))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "matched by hand" in html
+    assert [item["reworded"] for item in page.context["rows"]] == [False, True, False, False]
     # Kauniainen's statement 2: 2+4+0 dots of 30, share 20.0 %, score (5+5)/2... as its tally says.
     third_tally = tallies.tally(third).statements[1]
     assert f"{third_tally.share:.1f}" in html.replace(",", ".")
