@@ -269,3 +269,31 @@ def test_an_unknown_user_name_is_refused(owner_client, voting_workshop):
     assert response.status_code == 400
     assert "nobody" in response.content.decode()
     assert not voting_workshop.helpers.exists()
+
+
+def test_the_data_exports_carry_the_source_and_the_json_the_log(
+    owner_client, owner, voting_workshop, statements
+):
+    import csv
+    import io
+    import json
+
+    _vote_by_phone(voting_workshop, statements, SHEETS[0])
+    paper = _enter_on_paper(voting_workshop, owner, statements, SHEETS[1])
+    _enter_on_paper(
+        voting_workshop, owner, statements, ([1, 1, 1, 1], [None] * 4, [None] * 4), number=paper.number
+    )
+
+    response = owner_client.get(reverse("export", args=[voting_workshop.code, "csv"]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {(r["participant_number"], r["source"]) for r in rows} == {("1", "phone"), ("2", "paper")}
+
+    document = json.loads(owner_client.get(reverse("export", args=[voting_workshop.code, "json"])).content)
+    assert document["workshop"]["participants_by_source"] == {"phone": 1, "paper": 1}
+    assert {r["source"] for r in document["rows"] if r["participant_number"] == 2} == {"paper"}
+    edits = document["paper_sheet_edits"]
+    assert [(e["participant_number"], e["action"], e["by"]) for e in edits] == [
+        (2, "entered", "alice"),
+        (2, "corrected", "alice"),
+    ]
+    assert edits[1]["change"]["1"] == {"dots": [0, 1], "rating": ["neutral", None]}
