@@ -8,3 +8,11 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   form.requestSubmit();
 });
+
+// The sheet starts at its first field, or at the first field the last save refused (the
+// autofocus attribute alone would not find a refused field).
+const sheet = document.querySelector("form.paper-sheet");
+if (sheet) {
+  const start = sheet.querySelector("[aria-invalid=true]") || sheet.querySelector("[autofocus]");
+  if (start) start.focus();
+}

@@ -109,7 +109,7 @@ def paper(request, code):
             messages.success(
                 request, _("Paper sheet %(number)s was saved. Next sheet:") % {"number": participant.number}
             )
-            return redirect(_paper_url(workshop) + "#sheet")
+            return redirect(_paper_url(workshop))
         return render(request, PAPER, _context(request, workshop, form), status=400)
     return render(request, PAPER, _context(request, workshop, form))
 
@@ -130,7 +130,7 @@ def paper_edit(request, code, number):
     if request.method == "POST":
         if _save(request, workshop, form, number) is not None:
             messages.success(request, _("Paper sheet %(number)s was corrected.") % {"number": number})
-            return redirect(_paper_url(workshop) + "#sheet")
+            return redirect(_paper_url(workshop))
         status = 400
     return render(request, PAPER, _context(request, workshop, form, editing=number), status=status)
 
