@@ -189,3 +189,12 @@ class WaitingConsumer(LiveConsumer):
 
     def snapshot_context(self, workshop):
         return screens.waiting_live_context(workshop)
+
+
+class IdeasConsumer(RunConsumer):
+    """The facilitator's ideas page: the ideas as they arrive, the owner's (or staff's) session only."""
+
+    template_name = "workshops/facilitator/ideas.html#live"
+
+    def snapshot_context(self, workshop):
+        return screens.ideas_console(workshop)

@@ -318,6 +318,7 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
         "statements": [_statement_document(st, labels) for st in result.statements],
         "rows": long_rows(workshop, result),
         "notes": note_rows(workshop, result),
+        "proposals": proposal_rows(workshop),
         # Who typed in, corrected or removed which paper sheet, and what changed (oldest first).
         "paper_sheet_edits": [
             {
@@ -833,7 +834,7 @@ class ExportFile:
     filename: str
 
 
-FORMATS = ("sheet_csv", "csv", "notes_csv", "xlsx", "json", "signatures_csv")
+FORMATS = ("sheet_csv", "csv", "notes_csv", "xlsx", "json", "signatures_csv", "ideas_csv")
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
@@ -855,6 +856,8 @@ def export(workshop: Workshop, fmt: str, *, signatures: bool = False) -> ExportF
         return ExportFile(notes_csv(workshop), CSV_TYPE, filename(workshop, "notes", "csv"))
     if fmt == "signatures_csv":
         return ExportFile(signatures_csv(workshop), CSV_TYPE, filename(workshop, "signatures", "csv"))
+    if fmt == "ideas_csv":
+        return ExportFile(ideas_csv(workshop), CSV_TYPE, filename(workshop, "ideas", "csv"))
     if fmt == "xlsx":
         return ExportFile(
             xlsx_bytes(workshop, signatures=signatures),
@@ -964,6 +967,59 @@ def report_context(workshop: Workshop) -> dict:
             ),
             "small_number": SMALL_NUMBER,
             "generated_at": timezone.now(),
+            "proposals": proposal_rows(workshop),
             # This round beside the previous one; None for a first round.
             "rounds": screens.round_comparison(workshop),
         }
+
+
+def proposal_rows(workshop: Workshop) -> list[dict]:
+    """Every idea from the hall and what became of it; the author only as a participant number."""
+    from .screens import proposal_outcome
+    from .services import proposals_of
+
+    rows = []
+    with translation.override(workshop.language):
+        for proposal in proposals_of(workshop):
+            rows.append(
+                {
+                    "participant": proposal.participant.number,
+                    "short_name": proposal.short_name,
+                    "text": proposal.text,
+                    "outcome": proposal.outcome,
+                    "statement": proposal.statement.position if proposal.statement_id else None,
+                    "outcome_text": proposal_outcome(proposal),
+                    "created_at": _local_iso(proposal.created_at),
+                }
+            )
+    return rows
+
+
+IDEA_COLUMNS = [
+    "workshop_code",
+    "participant_number",
+    "short_name",
+    "text",
+    "outcome",
+    "statement_position",
+    "outcome_text",
+    "created_at",
+]
+
+
+def ideas_csv(workshop: Workshop) -> bytes:
+    """One row per idea from the hall, in the data format of the notes CSV."""
+    rows = [
+        {
+            "workshop_code": workshop.code,
+            "participant_number": row["participant"],
+            "short_name": row["short_name"],
+            "text": row["text"],
+            "outcome": row["outcome"],
+            "statement_position": "" if row["statement"] is None else row["statement"],
+            "outcome_text": row["outcome_text"],
+            "created_at": row["created_at"],
+        }
+        for row in proposal_rows(workshop)
+    ]
+    return _csv(IDEA_COLUMNS, rows)

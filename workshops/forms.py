@@ -58,6 +58,14 @@ class WorkshopCreateForm(WorkshopSettingsForm):
 
 class WorkshopEditForm(WorkshopSettingsForm):
     participant_limit = forms.IntegerField(label=_("Most participants"), min_value=1, max_value=10000)
+    collect_ideas = forms.BooleanField(
+        label=_("Collect ideas"),
+        required=False,
+        help_text=_(
+            "Adds an ideas phase after the first pair talk: participants propose statements on their "
+            "phones, and you choose which ones the hall votes on."
+        ),
+    )
     delete_after = forms.DateField(
         label=_("Delete data after"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -173,6 +181,58 @@ class SignatureForm(forms.Form):
         strip=True,
         error_messages={"required": _("Write your name to sign the list.")},
     )
+
+
+class ProposalForm(forms.Form):
+    """A participant's idea: the same limits as a facilitator's statement (services._clean_proposal)."""
+
+    short_name = forms.CharField(
+        label=_("Short name"),
+        max_length=SHORT_NAME_MAX_LENGTH,
+        required=False,
+        strip=True,
+        help_text=_("A few words, e.g. “Shared training”. Optional."),
+        error_messages={
+            "max_length": _(
+                "A short name can be at most %(limit_value)d characters long; this one has %(show_value)d."
+            )
+        },
+    )
+    text = forms.CharField(
+        label=_("Your idea as a statement"),
+        max_length=STATEMENT_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Write your idea as a statement first: it is empty."),
+            "max_length": _(
+                "An idea can be at most %(limit_value)d characters long; this one has %(show_value)d."
+            ),
+        },
+    )
+
+
+class IdeaAcceptForm(StatementForm):
+    """The facilitator's wording for an idea, and any other ideas that it merges."""
+
+    merge = forms.TypedMultipleChoiceField(
+        label=_("Merge these ideas into the same statement"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, others=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if others:
+            self.fields["merge"].choices = [(p.pk, p.short_name or p.text[:80]) for p in others]
+        else:
+            del self.fields["merge"]  # nothing to merge with
+
+    def clean(self):
+        data = super().clean()
+        data.setdefault("merge", [])
+        return data
 
 
 # --- Paper sheets, helpers, comparison --------------------------------------------------------

@@ -43,6 +43,7 @@ def default_delete_after():
 class Phase(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("phase", "Draft")
     PAIR_TALK_1 = "pair_talk_1", pgettext_lazy("phase", "Pair talk 1")
+    IDEAS = "ideas", pgettext_lazy("phase", "Ideas")
     PAIR_TALK_2 = "pair_talk_2", pgettext_lazy("phase", "Pair talk 2")
     VOTING = "voting", pgettext_lazy("phase", "Voting")
     CLOSED = "closed", pgettext_lazy("phase", "Closed")
@@ -116,6 +117,8 @@ class Workshop(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # An "Ideas" phase where the hall proposes statements (Proposal); off: the facilitator's own only.
+    collect_ideas = models.BooleanField(_("collect ideas from the participants"), default=False)
     # Accounts the owner names to type in paper sheets; only the owner controls the workshop.
     helpers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -313,6 +316,47 @@ class PhaseRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop_id} {self.phase} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ProposalOutcome(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    ACCEPTED = "accepted", _("Accepted")
+    MERGED = "merged", _("Merged")
+    SET_ASIDE = "set_aside", _("Set aside")
+
+
+class Proposal(models.Model):
+    """An idea from the hall: a statement one participant proposes in the ideas phase.
+
+    Like a note, it knows its author only as the nameless Participant (a number), never a name.
+    It becomes a Statement only when the facilitator accepts it (or merges it with others).
+    """
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="proposals")
+    short_name = models.CharField(_("short name"), max_length=SHORT_NAME_MAX_LENGTH, blank=True)
+    text = models.TextField(_("statement"), max_length=STATEMENT_MAX_LENGTH)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=ProposalOutcome.choices, default=ProposalOutcome.PENDING
+    )
+    # The statement it became (accepted) or was merged into; kept if the statement is removed later.
+    statement = models.ForeignKey(
+        Statement, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("idea")
+        verbose_name_plural = _("ideas")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=ProposalOutcome.values), name="proposal_outcome_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant}: {self.short_name or self.text[:40]}"
 
 
 class PaperSheetEdit(models.Model):

@@ -17,6 +17,16 @@ from .models import Phase, Rating, Workshop
 
 # The facilitator's steps of the method, in order.
 STEPS = [Phase.PAIR_TALK_1, Phase.PAIR_TALK_2, Phase.VOTING, Phase.CLOSED]
+# With ideas from the hall, they are written after the first, open pair talk ("what will the network
+# be needed for?") has produced them, each on its own sheet, and before the second pair talk, which
+# weighs the statements the hall will vote on: so they must exist by then. The dots come last.
+STEPS_WITH_IDEAS = [Phase.PAIR_TALK_1, Phase.IDEAS, Phase.PAIR_TALK_2, Phase.VOTING, Phase.CLOSED]
+
+
+def steps_for(workshop: Workshop) -> list:
+    """The facilitator's steps for this workshop: with the ideas phase only when it collects ideas."""
+    return STEPS_WITH_IDEAS if workshop.collect_ideas else STEPS
+
 
 # --- The projector ----------------------------------------------------------------------------
 
@@ -122,7 +132,9 @@ def projector_context(workshop: Workshop, join_url: str) -> dict:
     }
     if show_join:
         context["qr"] = mark_safe(qr.scalable_qr_svg(join_url))  # segno's path data, never the URL's text
-    if workshop.results_visible:
+    if workshop.phase == Phase.IDEAS:
+        context.update(ideas_slide(workshop))
+    elif workshop.results_visible:
         shown = notes_shown(len(tally.statements))
         context["statements"] = [statement_card(st, shown) for st in tally.statements]
         # In the bar's order; "? Can't say" carries its glyph in its label already.
@@ -138,10 +150,11 @@ def projector_context(workshop: Workshop, join_url: str) -> dict:
 
 def run_live_context(workshop: Workshop) -> dict:
     """The run screen's live part: the phase, its countdown and the live counters."""
-    current = STEPS.index(workshop.phase) if workshop.phase in STEPS else -1
+    order = steps_for(workshop)
+    current = order.index(workshop.phase) if workshop.phase in order else -1
     steps = [
         {"phase": phase, "label": Phase(phase).label, "current": i == current, "done": i < current}
-        for i, phase in enumerate(STEPS)
+        for i, phase in enumerate(order)
     ]
     return {"workshop": workshop, "tally": tallies.tally(workshop), "steps": steps}
 
@@ -157,6 +170,8 @@ def waiting_live_context(workshop: Workshop) -> dict:
     """
     if workshop.phase == Phase.VOTING:
         page = "vote"
+    elif workshop.phase == Phase.IDEAS:
+        page = "ideas"
     elif workshop.phase == Phase.CLOSED:
         page = "closed-results" if workshop.results_visible else "closed"
     else:
@@ -167,6 +182,69 @@ def waiting_live_context(workshop: Workshop) -> dict:
         "live_url": reverse("participant_live", args=[workshop.code]),
         "home_url": reverse("participant_home", args=[workshop.code]),
     }
+
+
+# --- Ideas from the hall -----------------------------------------------------------------------
+
+
+def ideas_instruction(workshop: Workshop) -> str:
+    """The method's own step, as the hall reads it on the projector and the phones."""
+    from .services import IDEAS_PER_PARTICIPANT
+
+    return _(
+        "Write each idea on its own sheet: a short name and one statement the hall could vote on. "
+        "You can send up to %(max)s ideas. The facilitator chooses which ones go to the vote."
+    ) % {"max": IDEAS_PER_PARTICIPANT}
+
+
+def ideas_slide(workshop: Workshop) -> dict:
+    """The projector during the ideas phase: the instruction, how many ideas so far, and the accepted
+    statements. The ideas themselves stay off the big screen until the facilitator accepts them."""
+    from .models import Proposal
+
+    return {
+        "workshop": workshop,
+        "ideas_instruction": ideas_instruction(workshop),
+        "ideas_count": Proposal.objects.filter(participant__workshop=workshop).count(),
+        "accepted_statements": list(workshop.statements.order_by("position", "id")),
+    }
+
+
+def ideas_console(workshop: Workshop) -> dict:
+    """The facilitator's ideas page, live part: the ideas waiting, those set aside, and the statements."""
+    from .models import ProposalOutcome
+    from .services import DECIDING_PHASES, proposals_of
+
+    proposals = proposals_of(workshop)
+    for proposal in proposals:
+        proposal.outcome_text = proposal_outcome(proposal)
+    return {
+        "workshop": workshop,
+        "proposals": proposals,
+        "pending": [p for p in proposals if p.outcome == ProposalOutcome.PENDING],
+        "set_aside": [p for p in proposals if p.outcome == ProposalOutcome.SET_ASIDE],
+        "decided": [p for p in proposals if p.outcome in (ProposalOutcome.ACCEPTED, ProposalOutcome.MERGED)],
+        "statements": list(workshop.statements.order_by("position", "id")),
+        "deciding": workshop.phase in DECIDING_PHASES,
+    }
+
+
+def proposal_outcome(proposal) -> str:
+    """What became of an idea, as the console and the exports say it."""
+    from .models import ProposalOutcome
+
+    number = proposal.statement.position if proposal.statement_id else None
+    if proposal.outcome == ProposalOutcome.ACCEPTED:
+        if number is None:
+            return _("Accepted (the statement was removed later)")
+        return _("Accepted as statement %(number)s") % {"number": number}
+    if proposal.outcome == ProposalOutcome.MERGED:
+        if number is None:
+            return _("Merged (the statement was removed later)")
+        return _("Merged into statement %(number)s") % {"number": number}
+    if proposal.outcome == ProposalOutcome.SET_ASIDE:
+        return _("Set aside")
+    return _("Waiting for the facilitator")
 
 
 # --- Rounds: this round beside the previous one ------------------------------------------------

@@ -31,6 +31,8 @@ from .models import (
     Participant,
     Phase,
     PhaseRecord,
+    Proposal,
+    ProposalOutcome,
     Rating,
     ResultsVisibility,
     Signature,
@@ -306,14 +308,21 @@ def delete_note(participant: Participant, note_id) -> None:
 # --- The facilitator's controls ---------------------------------------------------------------
 
 # The method's suggested length of each phase, in minutes.
-PHASE_MINUTES = {Phase.PAIR_TALK_1: 10, Phase.PAIR_TALK_2: 10, Phase.VOTING: 10}
+PHASE_MINUTES = {Phase.PAIR_TALK_1: 10, Phase.IDEAS: 10, Phase.PAIR_TALK_2: 10, Phase.VOTING: 10}
 
 
 def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Workshop:
     """Move the workshop to `phase` and start its countdown (the method's default length)."""
     if phase not in Phase.values:
         raise InvalidInput(_("Unknown phase."))
-    if phase != Phase.DRAFT and not workshop.statements.exists():
+    _check_ideas_phase(workshop, phase)
+    # Collecting ideas, the talks and the ideas phase come before any statement exists.
+    needs_statements = (
+        phase in (Phase.VOTING, Phase.CLOSED) if workshop.collect_ideas else phase != Phase.DRAFT
+    )
+    if needs_statements and not workshop.statements.exists():
+        if workshop.collect_ideas:
+            raise InvalidInput(_("Accept at least one idea or add a statement before voting."))
         raise InvalidInput(_("Add at least one statement before starting."))
     if phase in (Phase.DRAFT, Phase.CLOSED):
         minutes = None  # nothing to count down to
@@ -606,12 +615,14 @@ def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
             collect_signatures=workshop.collect_signatures,
         )
         copy.participant_limit = workshop.participant_limit
+        copy.collect_ideas = workshop.collect_ideas
         copy.pair_talk_1_question = workshop.pair_talk_1_question
         copy.pair_talk_2_question = workshop.pair_talk_2_question
         copy.voting_instruction = workshop.voting_instruction
         copy.save(
             update_fields=[
                 "participant_limit",
+                "collect_ideas",
                 "pair_talk_1_question",
                 "pair_talk_2_question",
                 "voting_instruction",
@@ -717,6 +728,167 @@ def participant_state(participant: Participant) -> ParticipantState:
         )
     return ParticipantState(
         participant=participant, answers=own, budget=participant.workshop.dots_per_participant
+    )
+
+
+# --- Ideas from the hall: proposals that the facilitator shapes into statements ---------------
+
+# Enough for a few real ideas each; a hall of 200 still gives the facilitator a list to read.
+IDEAS_PER_PARTICIPANT = 5
+# While the hall may still propose, and the facilitator decide: never after voting has opened,
+# when the statements' wording is locked.
+DECIDING_PHASES = (Phase.DRAFT, Phase.PAIR_TALK_1, Phase.IDEAS, Phase.PAIR_TALK_2)
+
+
+def _check_ideas_phase(workshop: Workshop, phase: str) -> None:
+    if phase == Phase.IDEAS and not workshop.collect_ideas:
+        raise InvalidInput(
+            _("This workshop does not collect ideas. Turn on “Collect ideas” in its settings first.")
+        )
+
+
+def _clean_proposal(short_name: str, text: str) -> tuple[str, str]:
+    """The same limits as a facilitator's statement, with messages a participant understands."""
+    short_name, text = " ".join((short_name or "").split()), (text or "").strip()
+    if not text:
+        raise InvalidInput(_("Write your idea as a statement first: it is empty."))
+    if len(short_name) > SHORT_NAME_MAX_LENGTH:
+        raise InvalidInput(
+            _("A short name can be at most %(max)s characters long; this one has %(length)s.")
+            % {"max": SHORT_NAME_MAX_LENGTH, "length": len(short_name)}
+        )
+    if len(text) > STATEMENT_MAX_LENGTH:
+        raise InvalidInput(
+            _("An idea can be at most %(max)s characters long; this one has %(length)s.")
+            % {"max": STATEMENT_MAX_LENGTH, "length": len(text)}
+        )
+    return short_name, text
+
+
+def _lock_for_ideas(participant: Participant) -> Participant:
+    """Lock the participant's row (their proposals queue) and check that the ideas phase is open."""
+    locked = (
+        Participant.objects.select_for_update(of=("self",)).select_related("workshop").get(pk=participant.pk)
+    )
+    if locked.workshop.phase != Phase.IDEAS:
+        raise VotingNotOpen(_("Ideas can be sent only while the ideas phase is open. Nothing was changed."))
+    return locked
+
+
+def propose(participant: Participant, short_name: str, text: str) -> tuple[Proposal, bool]:
+    """A new idea, and True; the same idea sent again (its reply lost) returns the saved one, and False."""
+    short_name, text = _clean_proposal(short_name, text)
+    with _writing():
+        locked = _lock_for_ideas(participant)
+        existing = Proposal.objects.filter(participant=locked, short_name=short_name, text=text).first()
+        if existing is not None:
+            return existing, False
+        if Proposal.objects.filter(participant=locked).count() >= IDEAS_PER_PARTICIPANT:
+            raise InvalidInput(
+                _(
+                    "You have already sent %(max)s ideas, the most one participant can send. "
+                    "Withdraw or change one of them instead."
+                )
+                % {"max": IDEAS_PER_PARTICIPANT}
+            )
+        proposal = Proposal.objects.create(participant=locked, short_name=short_name, text=text)
+    _changed(locked.workshop_id)
+    return proposal, True
+
+
+def _own_proposal(participant: Participant, proposal_id) -> Proposal:
+    """The participant's own idea still waiting for the facilitator; another's id is never found."""
+    try:
+        proposal = Proposal.objects.get(pk=int(proposal_id), participant=participant)
+    except (Proposal.DoesNotExist, TypeError, ValueError):
+        raise InvalidInput(_("That idea is not yours or no longer exists.")) from None
+    if proposal.outcome != ProposalOutcome.PENDING:
+        raise InvalidInput(
+            _("The facilitator has already handled this idea, so it can no longer be changed.")
+        )
+    return proposal
+
+
+def edit_proposal(participant: Participant, proposal_id, short_name: str, text: str) -> Proposal:
+    short_name, text = _clean_proposal(short_name, text)
+    with _writing():
+        locked = _lock_for_ideas(participant)
+        proposal = _own_proposal(locked, proposal_id)
+        proposal.short_name, proposal.text = short_name, text
+        proposal.save(update_fields=["short_name", "text", "updated_at"])
+    _changed(locked.workshop_id)
+    return proposal
+
+
+def withdraw_proposal(participant: Participant, proposal_id) -> None:
+    with _writing():
+        locked = _lock_for_ideas(participant)
+        _own_proposal(locked, proposal_id).delete()
+    _changed(locked.workshop_id)
+
+
+def _deciding(workshop: Workshop, proposal_ids) -> list[Proposal]:
+    """The workshop's ideas that are still open to a decision, locked; refused after voting opened."""
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if locked.phase not in DECIDING_PHASES:
+        raise StatementsLocked(
+            _("Voting has opened, so the statements are locked and ideas can no longer become statements.")
+        )
+    try:
+        ids = {int(i) for i in proposal_ids}
+    except (TypeError, ValueError):
+        raise InvalidInput(_("That idea is not part of this workshop.")) from None
+    proposals = list(
+        Proposal.objects.select_for_update()
+        .filter(pk__in=ids, participant__workshop=workshop)
+        .order_by("created_at", "id")
+    )
+    if not ids or len(proposals) != len(ids):
+        raise InvalidInput(_("That idea is not part of this workshop or was withdrawn."))
+    if any(p.outcome in (ProposalOutcome.ACCEPTED, ProposalOutcome.MERGED) for p in proposals):
+        raise InvalidInput(_("That idea is already a statement."))
+    return proposals
+
+
+def accept_proposal(workshop: Workshop, proposal_id, short_name: str, text: str) -> Statement:
+    """The idea becomes the workshop's next statement, in the facilitator's wording."""
+    with _writing():
+        (proposal,) = _deciding(workshop, [proposal_id])
+        statement = add_statement(workshop, short_name, text)
+        proposal.outcome, proposal.statement = ProposalOutcome.ACCEPTED, statement
+        proposal.save(update_fields=["outcome", "statement", "updated_at"])
+    return statement
+
+
+def merge_proposals(workshop: Workshop, proposal_ids, short_name: str, text: str) -> Statement:
+    """Several ideas that say one thing become one statement, in the facilitator's wording."""
+    if len(set(map(str, proposal_ids))) < 2:
+        raise InvalidInput(_("Choose at least two ideas to merge."))
+    with _writing():
+        proposals = _deciding(workshop, proposal_ids)
+        statement = add_statement(workshop, short_name, text)
+        for proposal in proposals:
+            proposal.outcome, proposal.statement = ProposalOutcome.MERGED, statement
+            proposal.save(update_fields=["outcome", "statement", "updated_at"])
+    return statement
+
+
+def set_proposal_aside(workshop: Workshop, proposal_id) -> Proposal:
+    """Keep an idea off the statements (a duplicate, off topic, a name); it stays in the exports."""
+    with _writing():
+        (proposal,) = _deciding(workshop, [proposal_id])
+        proposal.outcome = ProposalOutcome.SET_ASIDE
+        proposal.save(update_fields=["outcome", "updated_at"])
+        _changed(workshop.pk)
+    return proposal
+
+
+def proposals_of(workshop: Workshop) -> list[Proposal]:
+    """Every idea of the workshop in the order it arrived, with its author's number and its statement."""
+    return list(
+        Proposal.objects.filter(participant__workshop=workshop)
+        .select_related("participant", "statement")
+        .order_by("created_at", "id")
     )
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from .views import compare, exports, facilitator, paper, participant, projector, public
+from .views import compare, exports, facilitator, ideas, paper, participant, projector, public
 
 register_converter(participant.JoinCodeConverter, "joincode")
 
@@ -45,6 +45,10 @@ urlpatterns = [
     path("workshops/<str:code>/duplicate/", facilitator.workshop_duplicate, name="workshop_duplicate"),
     path("workshops/<str:code>/clear-votes/", facilitator.workshop_clear_votes, name="workshop_clear_votes"),
     path("workshops/<str:code>/delete/", facilitator.workshop_delete, name="workshop_delete"),
+    # --- Facilitator: ideas from the hall ------------------------------------------------------
+    path("workshops/<str:code>/ideas/", ideas.console, name="ideas_console"),
+    path("workshops/<str:code>/ideas/<int:proposal_id>/", ideas.accept, name="idea_accept"),
+    path("workshops/<str:code>/ideas/<int:proposal_id>/set-aside/", ideas.set_aside, name="idea_set_aside"),
     # --- Paper sheets and rounds --------------------------------------------------------------
     path("workshops/<str:code>/paper/", paper.paper, name="paper"),
     path("workshops/<str:code>/paper/<int:number>/", paper.paper_edit, name="paper_edit"),
@@ -72,6 +76,13 @@ urlpatterns = [
     path("<joincode:code>/me/<int:statement_id>/rating/", participant.set_rating, name="participant_rating"),
     path("<joincode:code>/me/<int:statement_id>/notes/", participant.add_note, name="participant_note_add"),
     path("<joincode:code>/me/notes/<int:note_id>/", participant.edit_note, name="participant_note_edit"),
+    path("<joincode:code>/me/ideas/", ideas.propose, name="participant_idea_add"),
+    path("<joincode:code>/me/ideas/<int:proposal_id>/", ideas.edit, name="participant_idea_edit"),
+    path(
+        "<joincode:code>/me/ideas/<int:proposal_id>/withdraw/",
+        ideas.withdraw,
+        name="participant_idea_withdraw",
+    ),
     path(
         "<joincode:code>/me/notes/<int:note_id>/delete/",
         participant.delete_note,

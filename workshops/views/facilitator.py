@@ -21,7 +21,7 @@ from .. import qr, services
 from ..access import owned_workshop
 from ..forms import PhaseForm, StatementForm, TimerForm, WorkshopCreateForm, WorkshopEditForm
 from ..models import Phase, ResultsVisibility, Statement, Workshop
-from ..screens import STEPS, run_live_context
+from ..screens import run_live_context, steps_for
 from ..tallies import tally
 
 RUN = "workshops/facilitator/run.html"
@@ -32,6 +32,7 @@ def _step_buttons():
     """What the button that starts each of the method's steps says."""
     return {
         Phase.PAIR_TALK_1: _("Start pair talk 1"),
+        Phase.IDEAS: _("Start collecting ideas"),
         Phase.PAIR_TALK_2: _("Start pair talk 2"),
         Phase.VOTING: _("Open voting"),
         Phase.CLOSED: _("Close voting"),
@@ -248,8 +249,9 @@ def workshop_clear_votes(request, code):
 
 def _controls_context(workshop: Workshop, **extra) -> dict:
     buttons = _step_buttons()
-    current = STEPS.index(workshop.phase) if workshop.phase in STEPS else -1
-    next_phase = STEPS[current + 1] if current + 1 < len(STEPS) else None
+    steps = steps_for(workshop)
+    current = steps.index(workshop.phase) if workshop.phase in steps else -1
+    next_phase = steps[current + 1] if current + 1 < len(steps) else None
     return {
         "workshop": workshop,
         "phase_buttons": [
@@ -259,7 +261,7 @@ def _controls_context(workshop: Workshop, **extra) -> dict:
                 "next": phase == next_phase,
                 "current": phase == workshop.phase,
             }
-            for phase in STEPS
+            for phase in steps
         ],
         "visibilities": [
             {"value": value, "label": label, "current": value == workshop.results_visibility}

@@ -185,6 +185,10 @@ def join(request, code):
 @participant_view
 def home(request, participant):
     workshop = participant.workshop
+    if workshop.phase == Phase.IDEAS:
+        from .ideas import phone_page  # ideas.py builds on this module's helpers
+
+        return phone_page(request, participant)
     context = _page_context(request, participant)
     if workshop.phase == Phase.VOTING:
         return render(request, "workshops/participant/vote.html", context)
