@@ -9,6 +9,7 @@ bar out of band) and an ordinary form POST with a redirect, so the page works wi
 
 from functools import wraps
 
+from asgiref.sync import sync_to_async
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -232,32 +233,82 @@ def _control_reply(request, participant, statement_id, control, error, names, ex
     return _fragments(request, context, *names)
 
 
-@require_POST
+def _one_hop(view):
+    """An async view that runs the sync `view` (lookups, form, service, reply) in a single hop.
+
+    Everything that touches the database stays in one thread and one call, so the service's
+    transaction and SQLite's in-process writer lock (services._writing) are taken and released
+    together; with the middleware async too, a vote makes no other hop.
+    """
+    hop = sync_to_async(view, thread_sensitive=True)
+
+    @wraps(view)
+    async def wrapper(request, *args, **kwargs):
+        return await hop(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _set_control(request, code, statement_id, control, form_class, phone_saves, control_view):
+    """One vote control (dots or rating) from a phone.
+
+    The common case costs the service's transaction and nothing else: the cookie's lookup is the
+    service's lock, and the htmx reply is drawn from the sheet the service read. Anything else
+    (no cookie, a refusal, an unknown code, no JavaScript) takes `control_view`, the ordinary path.
+    """
+    form = form_class(request.POST)
+    token = access.participant_token(request.COOKIES, code)
+    if request.htmx and token and form.is_valid():
+        try:
+            saved = phone_saves(code, token, statement_id, form.cleaned_data[control])
+        except services.WorkshopError:
+            saved = None  # refused: the ordinary path reads the sheet afresh and says why
+        if saved is not None:
+            _answer, state = saved
+            participant = state.participant
+            _speak_workshop_language(request, participant.workshop)
+            return _control_reply(
+                request, participant, statement_id, control, None, [control, "progress-oob"], {"state": state}
+            )
+    return control_view(request, code, statement_id)
+
+
 @participant_view
-def set_dots(request, participant, statement_id):
-    form = DotsForm(request.POST)
+def _dots_control(request, participant, statement_id):
+    return _control(request, participant, statement_id, "dots", DotsForm, services.set_dots)
+
+
+@participant_view
+def _rating_control(request, participant, statement_id):
+    return _control(request, participant, statement_id, "rating", RatingForm, services.set_rating)
+
+
+def _control(request, participant, statement_id, control, form_class, save):
+    form = form_class(request.POST)
     error = None
     try:
         if not form.is_valid():
             raise services.InvalidInput(_first_error(form))
-        services.set_dots(participant, statement_id, form.cleaned_data["dots"])
+        save(participant, statement_id, form.cleaned_data[control])
     except services.WorkshopError as refused:
         error = refused.message
-    return _control_reply(request, participant, statement_id, "dots", error, ["dots", "progress-oob"])
+    return _control_reply(request, participant, statement_id, control, error, [control, "progress-oob"])
 
 
 @require_POST
-@participant_view
-def set_rating(request, participant, statement_id):
-    form = RatingForm(request.POST)
-    error = None
-    try:
-        if not form.is_valid():
-            raise services.InvalidInput(_first_error(form))
-        services.set_rating(participant, statement_id, form.cleaned_data["rating"])
-    except services.WorkshopError as refused:
-        error = refused.message
-    return _control_reply(request, participant, statement_id, "rating", error, ["rating", "progress-oob"])
+@_one_hop
+def set_dots(request, code, statement_id):
+    return _set_control(
+        request, code, statement_id, "dots", DotsForm, services.phone_sets_dots, _dots_control
+    )
+
+
+@require_POST
+@_one_hop
+def set_rating(request, code, statement_id):
+    return _set_control(
+        request, code, statement_id, "rating", RatingForm, services.phone_sets_rating, _rating_control
+    )
 
 
 # --- SWOT notes -------------------------------------------------------------------------------
