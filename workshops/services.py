@@ -163,6 +163,7 @@ def _locked(participant: Participant) -> Participant | None:
         Participant.objects.select_for_update(of=("self",))
         .select_related("workshop")
         .filter(pk=participant.pk)
+        .order_by()
         .first()
     )
 
@@ -174,6 +175,7 @@ def _locked_phone(code: str, token: str) -> Participant | None:
         Participant.objects.select_for_update(of=("self",))
         .select_related("workshop")
         .filter(workshop__code=normalise_join_code(code), token=str(token))
+        .order_by()  # not Meta.ordering's join to the workshop
         .first()
     )
 
