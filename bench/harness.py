@@ -7,6 +7,7 @@ import http.client
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +43,7 @@ def backend_label() -> str:
 def scratch_env() -> tuple[dict, Path]:
     """The environment every server and this process share: DEBUG off, a scratch SQLite file
     unless DATABASE_URL is set, static files collected into a temporary STATIC_ROOT."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill still stops the servers
     workdir = Path(tempfile.mkdtemp(prefix="dotvote-bench-"))
     env = dict(os.environ, DEBUG="false", DJANGO_SETTINGS_MODULE="dotvote.settings", LOG_LEVEL="ERROR")
     env.setdefault("STATIC_ROOT", str(workdir / "static"))
