@@ -102,13 +102,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 10,
     }
+    # CONN_MAX_AGE stays 0 (Django's default): under ASGI each ordinary request runs on a thread
+    # made for it, and a connection kept there would outlive its thread unclosed. The votes run
+    # on long-lived threads that keep theirs (workshops.views.participant._tidy).
     # A file, not :memory:, so that a live server in another process sees the test data.
     # SQLITE_TEST_NAME lets two test runs on one checkout keep apart.
     test_name = env.str("SQLITE_TEST_NAME", default=".test-db.sqlite3")
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / test_name)}
 else:
     # Under ASGI every request may run on another thread: pool connections instead of
-    # keeping one per thread.
+    # keeping one per thread (the vote threads hold one each: workshops.views.participant._tidy).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20, "timeout": 10}
 
