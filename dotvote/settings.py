@@ -53,9 +53,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "workshops.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Async-native: a sync-only middleware here (WhiteNoise) made Django adapt every request
-    # around it, two thread hops more on every vote.
-    "servestatic.middleware.ServeStaticMiddleware",
+    # Async under ASGI: a sync-only middleware here (WhiteNoise alone) made Django adapt every
+    # request around it (dotvote.static).
+    "dotvote.static.StaticFilesMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "workshops.middleware.LanguageMiddleware",
@@ -183,7 +183,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
 }
-SERVESTATIC_USE_FINDERS = DEBUG
+SERVESTATIC_USE_FINDERS = WHITENOISE_USE_FINDERS = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

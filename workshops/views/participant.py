@@ -7,10 +7,11 @@ workshops.services. Each control answers an htmx request with its own partial (p
 bar out of band) and an ordinary form POST with a redirect, so the page works without JavaScript.
 """
 
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 
-from asgiref.sync import SyncToAsync, sync_to_async
+from asgiref.sync import SyncToAsync
 from django.db import connection, connections
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -264,14 +265,16 @@ def _tidy() -> None:
             conn.close()
 
 
-def _one_hop(view):
-    """An async view that runs the sync `view` (lookups, form, service, reply) in a single hop.
+def _on_vote_thread(view):
+    """Run the view's whole body (lookups, form, service, reply) in one call on a vote thread.
 
     Everything that touches the database stays in one thread and one call, so the service's
     transaction and SQLite's in-process writer lock (services._writing) are taken and released
-    together; with the middleware async too, a vote makes no other hop. Outside Django's ASGI
-    handler (the test client, a sync caller holding the connection and its transaction) the hop
-    goes where asgiref's thread-sensitive rule sends it: back to the caller's thread.
+    together. Under Django's ASGI handler the body goes to the vote threads (their connection
+    kept); anywhere else (the test client, a WSGI server) it runs where it is called. The view
+    stays sync, not `async def`: Django's test client can only call an async view through an
+    event loop of its own, which it may not start where one already runs (Playwright's, in the
+    tests); the cost is one more hand-over, from the request's thread to a vote thread.
     """
 
     def run(*args, **kwargs):
@@ -281,11 +284,11 @@ def _one_hop(view):
             _tidy()
 
     @wraps(view)
-    async def wrapper(request, *args, **kwargs):
+    def wrapper(request, *args, **kwargs):
         if SyncToAsync.thread_sensitive_context.get(None) is None:  # not a request of the ASGI server
-            return await sync_to_async(view, thread_sensitive=True)(request, *args, **kwargs)
-        hop = sync_to_async(run, thread_sensitive=False, executor=_vote_executor())
-        return await hop(request, *args, **kwargs)
+            return view(request, *args, **kwargs)
+        context = contextvars.copy_context()  # the request's language, as activated
+        return _vote_executor().submit(context.run, run, request, *args, **kwargs).result()
 
     return wrapper
 
@@ -337,7 +340,7 @@ def _control(request, participant, statement_id, control, form_class, save):
 
 
 @require_POST
-@_one_hop
+@_on_vote_thread
 def set_dots(request, code, statement_id):
     return _set_control(
         request, code, statement_id, "dots", DotsForm, services.phone_sets_dots, _dots_control
@@ -345,7 +348,7 @@ def set_dots(request, code, statement_id):
 
 
 @require_POST
-@_one_hop
+@_on_vote_thread
 def set_rating(request, code, statement_id):
     return _set_control(
         request, code, statement_id, "rating", RatingForm, services.phone_sets_rating, _rating_control
