@@ -53,7 +53,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "workshops.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Async under ASGI: a sync-only middleware here (WhiteNoise alone) made Django adapt every
+    # request around it (dotvote.static).
+    "dotvote.static.StaticFilesMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "workshops.middleware.LanguageMiddleware",
@@ -100,13 +102,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 10,
     }
+    # CONN_MAX_AGE stays 0 (Django's default): under ASGI each ordinary request runs on a thread
+    # made for it, and a connection kept there would outlive its thread unclosed. The votes run
+    # on long-lived threads that keep theirs (workshops.views.participant._tidy).
     # A file, not :memory:, so that a live server in another process sees the test data.
     # SQLITE_TEST_NAME lets two test runs on one checkout keep apart.
     test_name = env.str("SQLITE_TEST_NAME", default=".test-db.sqlite3")
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / test_name)}
 else:
     # Under ASGI every request may run on another thread: pool connections instead of
-    # keeping one per thread.
+    # keeping one per thread (the vote threads hold one each: workshops.views.participant._tidy).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20, "timeout": 10}
 
@@ -176,9 +181,9 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = DEBUG
+SERVESTATIC_USE_FINDERS = WHITENOISE_USE_FINDERS = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -47,7 +47,11 @@ def may_project(workshop: Workshop, key: str, user) -> bool:
 
 
 def participant_cookie(workshop: Workshop) -> str:
-    return f"dotvote_{workshop.code}"
+    return _participant_cookie_name(workshop.code)
+
+
+def _participant_cookie_name(code: str) -> str:
+    return f"dotvote_{code}"
 
 
 def signed_cookie(workshop: Workshop) -> str:
@@ -69,6 +73,12 @@ def participant_from_cookies(cookies: dict, workshop: Workshop) -> Participant |
     """
     token = _read(cookies, participant_cookie(workshop))
     return services.participant_by_token(workshop, token) or services.carry_into_round(workshop, token)
+
+
+def participant_token(cookies: dict, code: str) -> str | None:
+    """The participant token this phone's cookie holds for the workshop with this join code,
+    read without looking the workshop up (services.phone_sets_dots looks both up at once)."""
+    return _read(cookies, _participant_cookie_name(normalise_join_code(code)))
 
 
 def has_signed(cookies: dict, workshop: Workshop) -> bool:

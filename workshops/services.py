@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, F, FilteredRelation, Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -41,6 +41,7 @@ from .models import (
     Workshop,
     new_join_code,
     new_secret,
+    normalise_join_code,
 )
 
 
@@ -208,44 +209,146 @@ def clean_rating(rating: str | None) -> str | None:
     return rating
 
 
-def set_dots(participant: Participant, statement_id, dots) -> Answer:
-    """Set the participant's dots on one statement to `dots` (an absolute count, so a retry is harmless)."""
+def _locked(participant: Participant) -> Participant | None:
+    """The participant again, inside the transaction: locked on PostgreSQL, with the workshop as now."""
+    return (
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("workshop")
+        .filter(pk=participant.pk)
+        .order_by()
+        .first()
+    )
+
+
+def _locked_phone(code: str, token: str) -> Participant | None:
+    """The participant a phone's cookie names in the workshop with this code: the lookup, the lock
+    (PostgreSQL) and the workshop as committed now, in one query inside the vote's transaction."""
+    return (
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("workshop")
+        .filter(workshop__code=normalise_join_code(code), token=str(token))
+        .order_by()  # not Meta.ordering's join to the workshop
+        .first()
+    )
+
+
+def _read_for_voting(locked: Participant, statement_id) -> tuple["ParticipantState", "OwnAnswer"]:
+    """The locked participant's whole sheet, read once, and the row voted on; checks the shared rules.
+
+    The lock is its own statement before this read, so that on PostgreSQL (READ COMMITTED) this
+    read sees whatever the phone's previous write committed while we waited for the lock. Notes
+    are not read: a vote's reply does not show them (`notes` is None).
+    """
+    workshop = locked.workshop
+    if workshop.phase != Phase.VOTING:
+        raise VotingNotOpen(_("Voting is not open. Nothing was changed."))
+    try:
+        statement_id = int(statement_id)
+    except (TypeError, ValueError):
+        raise UnknownStatement(_("That statement is not part of this workshop.")) from None
+    rows = (
+        Statement.objects.filter(workshop_id=workshop.pk)
+        .annotate(mine=FilteredRelation("answers", condition=Q(answers__participant_id=locked.pk)))
+        .annotate(answer_id=F("mine__id"), own_dots=F("mine__dots"), own_rating=F("mine__rating"))
+        .order_by("position", "id")
+    )
+    answers = []
+    for row in rows:
+        row.workshop = workshop
+        answers.append(
+            OwnAnswer(statement=row, dots=row.own_dots or 0, rating=row.own_rating, answer_id=row.answer_id)
+        )
+    own = next((a for a in answers if a.statement.pk == statement_id), None)
+    if own is None:
+        raise UnknownStatement(_("That statement is not part of this workshop."))
+    state = ParticipantState(participant=locked, answers=answers, budget=workshop.dots_per_participant)
+    return state, own
+
+
+def _save_answer(locked: Participant, own: "OwnAnswer", **values) -> Answer:
+    """One write: update the answer read before, or insert the first one on this statement.
+
+    Safe without update_or_create's extra read: the caller holds the participant's lock (or
+    SQLite's write lock), so no other write of this participant's answers runs meanwhile.
+    """
+    for name, value in values.items():
+        setattr(own, name, value)
+    answer = Answer(
+        pk=own.answer_id, participant=locked, statement=own.statement, dots=own.dots, rating=own.rating
+    )
+    if own.answer_id is None:
+        answer.save(force_insert=True)
+        own.answer_id = answer.pk
+    else:
+        answer.updated_at = timezone.now()
+        Answer.objects.filter(pk=own.answer_id).update(**values, updated_at=answer.updated_at)
+    return answer
+
+
+def _set_dots(find, statement_id, dots) -> tuple[Answer, "ParticipantState"] | None:
+    """The dot rule: `find()` gives the locked participant inside the transaction (None: nobody)."""
     dots = clean_dots(dots)
     with _writing():
-        locked, statement = _lock_for_voting(participant, statement_id)
+        locked = find()
+        if locked is None:
+            return None
+        state, own = _read_for_voting(locked, statement_id)
         workshop = locked.workshop
         check_cap(workshop, dots)
-        spent_elsewhere = (
-            Answer.objects.filter(participant=locked)
-            .exclude(statement=statement)
-            .aggregate(s=Sum("dots"))["s"]
-            or 0
-        )
+        spent_elsewhere = state.dots_spent - own.dots
         if over_budget(workshop, spent_elsewhere, dots):
             # "left" is what the participant sees left, not counting the dots already here.
-            here = Answer.objects.filter(participant=locked, statement=statement).values_list(
-                "dots", flat=True
-            )
-            raise budget_refusal(
-                workshop, workshop.dots_per_participant - spent_elsewhere - (here.first() or 0)
-            )
-        answer, _created = Answer.objects.update_or_create(
-            participant=locked, statement=statement, defaults={"dots": dots}
-        )
+            raise budget_refusal(workshop, workshop.dots_per_participant - spent_elsewhere - own.dots)
+        answer = _save_answer(locked, own, dots=dots)
     _changed(workshop.pk)
-    return answer
+    return answer, state
+
+
+def _set_rating(find, statement_id, rating: str | None) -> tuple[Answer, "ParticipantState"] | None:
+    rating = clean_rating(rating)
+    with _writing():
+        locked = find()
+        if locked is None:
+            return None
+        state, own = _read_for_voting(locked, statement_id)
+        answer = _save_answer(locked, own, rating=rating)
+    _changed(locked.workshop_id)
+    return answer, state
+
+
+def _gone() -> WorkshopError:
+    # Deleted while the vote was on its way: the facilitator cleared the votes.
+    return VotingNotOpen(_("Voting is not open. Nothing was changed."))
+
+
+def set_dots(participant: Participant, statement_id, dots) -> Answer:
+    """Set the participant's dots on one statement to `dots` (an absolute count, so a retry is harmless)."""
+    saved = _set_dots(lambda: _locked(participant), statement_id, dots)
+    if saved is None:
+        raise _gone()
+    return saved[0]
 
 
 def set_rating(participant: Participant, statement_id, rating: str | None) -> Answer:
     """Tick one column of the scale, or clear the tick with an empty rating."""
-    rating = clean_rating(rating)
-    with _writing():
-        locked, statement = _lock_for_voting(participant, statement_id)
-        answer, _created = Answer.objects.update_or_create(
-            participant=locked, statement=statement, defaults={"rating": rating}
-        )
-    _changed(locked.workshop_id)
-    return answer
+    saved = _set_rating(lambda: _locked(participant), statement_id, rating)
+    if saved is None:
+        raise _gone()
+    return saved[0]
+
+
+def phone_sets_dots(code: str, token: str, statement_id, dots) -> tuple[Answer, "ParticipantState"] | None:
+    """set_dots for the participant a phone's cookie names (`token`) in the workshop `code`, and
+    their sheet as saved, for the reply; None if the cookie names nobody there. A vote's whole
+    cost: the lookup (which is also the lock), one read and one write, in one transaction."""
+    return _set_dots(lambda: _locked_phone(code, token), statement_id, dots)
+
+
+def phone_sets_rating(
+    code: str, token: str, statement_id, rating
+) -> tuple[Answer, "ParticipantState"] | None:
+    """set_rating for the participant a phone's cookie names; as phone_sets_dots."""
+    return _set_rating(lambda: _locked_phone(code, token), statement_id, rating)
 
 
 def _clean_note(kind: str, text: str) -> tuple[str, str]:
@@ -672,7 +775,8 @@ class OwnAnswer:
     statement: Statement
     dots: int
     rating: str | None
-    notes: list
+    notes: list | None = None  # None: not read (a vote's reply, see _read_for_voting)
+    answer_id: int | None = None
 
 
 @dataclass

@@ -7,8 +7,12 @@ workshops.services. Each control answers an htmx request with its own partial (p
 bar out of band) and an ordinary form POST with a redirect, so the page works without JavaScript.
 """
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 
+from asgiref.sync import SyncToAsync
+from django.db import connection, connections
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -236,32 +240,123 @@ def _control_reply(request, participant, statement_id, control, error, names, ex
     return _fragments(request, context, *names)
 
 
-@require_POST
+# The votes' own threads, long-lived, each keeping its database connection (see _tidy). Under
+# Django's ASGI handler a thread-sensitive hop would run on a thread made for that one request,
+# with a connection opened for it; hundreds of such threads queueing on SQLite's one writer cost
+# more than the votes. SQLite writes one at a time anyway: one thread. PostgreSQL: a few, so
+# that a phone waiting for its own row lock (two workers, two taps) does not hold up the rest.
+_vote_threads: ThreadPoolExecutor | None = None
+
+
+def _vote_executor() -> ThreadPoolExecutor:
+    global _vote_threads
+    if _vote_threads is None:
+        workers = 1 if connection.vendor == "sqlite" else 4
+        _vote_threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dotvote-vote")
+    return _vote_threads
+
+
+def _tidy() -> None:
+    """After each vote on a vote thread: what Django does at the end of a request, on this thread.
+
+    Django closes a request's connections from the request's own thread, never these, so they
+    stay open from vote to vote: opening one costs SQLite a file open and three PRAGMAs (~10 % of
+    a vote), PostgreSQL a trip to psycopg's pool and the session setup. A connection that failed
+    is closed (PostgreSQL's goes back to the pool, which checks it) and the next vote opens one.
+    """
+    for conn in connections.all(initialized_only=True):
+        if conn.errors_occurred or not conn.get_autocommit():
+            conn.close()
+
+
+def _on_vote_thread(view):
+    """Run the view's whole body (lookups, form, service, reply) in one call on a vote thread.
+
+    Everything that touches the database stays in one thread and one call, so the service's
+    transaction and SQLite's in-process writer lock (services._writing) are taken and released
+    together. Under Django's ASGI handler the body goes to the vote threads (their connection
+    kept); anywhere else (the test client, a WSGI server) it runs where it is called. The view
+    stays sync, not `async def`: Django's test client can only call an async view through an
+    event loop of its own, which it may not start where one already runs (Playwright's, in the
+    tests); the cost is one more hand-over, from the request's thread to a vote thread.
+    """
+
+    def run(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        finally:
+            _tidy()
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if SyncToAsync.thread_sensitive_context.get(None) is None:  # not a request of the ASGI server
+            return view(request, *args, **kwargs)
+        context = contextvars.copy_context()  # the request's language, as activated
+        return _vote_executor().submit(context.run, run, request, *args, **kwargs).result()
+
+    return wrapper
+
+
+def _set_control(request, code, statement_id, control, form_class, phone_saves, control_view):
+    """One vote control (dots or rating) from a phone.
+
+    The common case costs the service's transaction and nothing else: the cookie's lookup is the
+    service's lock, and the htmx reply is drawn from the sheet the service read. Anything else
+    (no cookie, a refusal, an unknown code, no JavaScript) takes `control_view`, the ordinary path.
+    """
+    form = form_class(request.POST)
+    token = access.participant_token(request.COOKIES, code)
+    if request.htmx and token and form.is_valid():
+        try:
+            saved = phone_saves(code, token, statement_id, form.cleaned_data[control])
+        except services.WorkshopError:
+            saved = None  # refused: the ordinary path reads the sheet afresh and says why
+        if saved is not None:
+            _answer, state = saved
+            participant = state.participant
+            _speak_workshop_language(request, participant.workshop)
+            return _control_reply(
+                request, participant, statement_id, control, None, [control, "progress-oob"], {"state": state}
+            )
+    return control_view(request, code, statement_id)
+
+
 @participant_view
-def set_dots(request, participant, statement_id):
-    form = DotsForm(request.POST)
+def _dots_control(request, participant, statement_id):
+    return _control(request, participant, statement_id, "dots", DotsForm, services.set_dots)
+
+
+@participant_view
+def _rating_control(request, participant, statement_id):
+    return _control(request, participant, statement_id, "rating", RatingForm, services.set_rating)
+
+
+def _control(request, participant, statement_id, control, form_class, save):
+    form = form_class(request.POST)
     error = None
     try:
         if not form.is_valid():
             raise services.InvalidInput(_first_error(form))
-        services.set_dots(participant, statement_id, form.cleaned_data["dots"])
+        save(participant, statement_id, form.cleaned_data[control])
     except services.WorkshopError as refused:
         error = refused.message
-    return _control_reply(request, participant, statement_id, "dots", error, ["dots", "progress-oob"])
+    return _control_reply(request, participant, statement_id, control, error, [control, "progress-oob"])
 
 
 @require_POST
-@participant_view
-def set_rating(request, participant, statement_id):
-    form = RatingForm(request.POST)
-    error = None
-    try:
-        if not form.is_valid():
-            raise services.InvalidInput(_first_error(form))
-        services.set_rating(participant, statement_id, form.cleaned_data["rating"])
-    except services.WorkshopError as refused:
-        error = refused.message
-    return _control_reply(request, participant, statement_id, "rating", error, ["rating", "progress-oob"])
+@_on_vote_thread
+def set_dots(request, code, statement_id):
+    return _set_control(
+        request, code, statement_id, "dots", DotsForm, services.phone_sets_dots, _dots_control
+    )
+
+
+@require_POST
+@_on_vote_thread
+def set_rating(request, code, statement_id):
+    return _set_control(
+        request, code, statement_id, "rating", RatingForm, services.phone_sets_rating, _rating_control
+    )
 
 
 # --- SWOT notes -------------------------------------------------------------------------------
