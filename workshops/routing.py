@@ -6,5 +6,5 @@ from . import consumers
 websocket_urlpatterns = [
     path("ws/workshops/<str:code>/projector/<str:key>/", consumers.ProjectorConsumer.as_asgi()),
     path("ws/workshops/<str:code>/run/", consumers.RunConsumer.as_asgi()),
-    path("ws/<str:code>/waiting/", consumers.WaitingConsumer.as_asgi()),
+    path("ws/<str:code>/phone/", consumers.PhoneConsumer.as_asgi()),
 ]
