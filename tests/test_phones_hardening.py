@@ -56,7 +56,7 @@ def test_a_hall_of_a_thousand_behind_one_address_joins_within_two_minutes(voting
     clock = Clock(1_800_000_000.0)
     monkeypatch.setattr("django_ratelimit.core.time", clock)
     limited = 0
-    for n in range(1000):
+    for _n in range(1000):
         clock.now += 0.12  # 1,000 phones in 120 s
         limited += join_attempt(voting_workshop)
     assert limited == 0
@@ -208,7 +208,9 @@ def test_a_rating_and_a_note_are_answered_as_saved_when_the_channel_layer_fails(
 ):
     client = joined(voting_workshop)
     rating = client.post(
-        reverse("participant_rating", args=[voting_workshop.code, statements[0].pk]), {"rating": "neutral"}, **HTMX
+        reverse("participant_rating", args=[voting_workshop.code, statements[0].pk]),
+        {"rating": "neutral"},
+        **HTMX,
     )
     note = client.post(
         reverse("participant_note_add", args=[voting_workshop.code, statements[0].pk]),

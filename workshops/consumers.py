@@ -1,6 +1,8 @@
 """The live pages' WebSockets: the projector, the facilitator's run screen, the participants' phones.
 
-A socket joins its workshop's group (`live.group_name`) and gets one complete snapshot at once,
+A socket joins its workshop's group (`live.group_name`: every change, votes too; the phones join
+`live.phones_group_name`, which only phase, visibility, countdown and statement changes reach)
+and gets one complete snapshot at once,
 so a reconnect after a wifi drop resynchronises everything. A "workshop changed" event starts a
 short pause; then one whole snapshot, rendered from the same partial template the page used on
 first load, goes out. Bursts merge, the latest state wins, and a message the channel layer drops

@@ -2,7 +2,8 @@
 
 Views, consumers and commands call these functions; nothing else writes answers, notes,
 participants or phases. Each function that changes what the projector shows tells the
-workshop's live group once its transaction has committed.
+workshop's live group once its transaction has committed; those that change what a phone shows
+of the hall (phase, visibility, countdown, statements) tell the phones' group too, and a vote never does.
 """
 
 import threading
