@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -40,15 +41,28 @@ DAPHNE = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1"]
 
 
 async def phone(url: str, cookie: str, ready: asyncio.Event, inbox: list, count: list):
+    """One phone's socket; like the page, it reconnects when dropped (and the drop is counted)."""
     import websockets
 
-    async with websockets.connect(url, additional_headers={"Cookie": cookie}, max_size=None) as ws:
-        await ws.recv()  # the first snapshot
-        count[0] += 1
-        if count[0] == count[1]:
-            ready.set()
-        async for _message in ws:
-            inbox.append(time.monotonic())
+    first = True
+    while True:
+        try:
+            async with websockets.connect(
+                url, additional_headers={"Cookie": cookie}, max_size=None, open_timeout=60
+            ) as ws:
+                await ws.recv()  # the first snapshot
+                if first:
+                    first = False
+                    count[0] += 1
+                    if count[0] == count[1]:
+                        ready.set()
+                async for _message in ws:
+                    inbox.append(time.monotonic())
+        except (OSError, EOFError, TimeoutError, websockets.WebSocketException) as error:
+            count[2] += 1
+            if count[2] <= 3:
+                print(f"a phone's socket failed: {error!r}", file=sys.stderr)
+            await asyncio.sleep(random.uniform(1, 10))  # backoff with jitter, as htmx's ws extension
 
 
 async def facilitator_post(port: int, session: str, code: str, phase: str):
@@ -76,15 +90,22 @@ async def run(args, port, warm, quiet, busy, cookies, session, ids) -> dict:
         ids[warm.pk],
     )
     without = await load.hall(vote_args, [port], quiet.code, quiet.projector_secret, ids[quiet.pk])
+    print(f"without phones: {without['requests_per_second']} requests/s", file=sys.stderr)
 
     inboxes = [[] for _ in cookies]
-    ready, count = asyncio.Event(), [0, len(cookies)]
+    ready, count = asyncio.Event(), [0, len(cookies), 0]  # connected, wanted, drops
     url = f"ws://127.0.0.1:{port}/ws/{busy.code}/phone/"
     phones = []
     for cookie, inbox in zip(cookies, inboxes, strict=True):
         phones.append(asyncio.create_task(phone(url, cookie, ready, inbox, count)))
-        await asyncio.sleep(0.002)  # a hall arriving, not one burst of handshakes
-    await asyncio.wait_for(ready.wait(), 120)
+        await asyncio.sleep(args.ramp / len(cookies))  # a hall arriving, not one burst of handshakes
+    waited = 0
+    while not ready.is_set():
+        await asyncio.sleep(5)
+        waited += 5
+        print(f"{count[0]} of {count[1]} phones connected ({count[2]} drops)", file=sys.stderr)
+        if waited > 600:
+            raise TimeoutError("the phones did not all connect within 10 minutes")
     await asyncio.sleep(1)
     with_phones = await load.hall(vote_args, [port], busy.code, busy.projector_secret, ids[busy.pk])
     during_votes = sum(len(inbox) for inbox in inboxes)
@@ -113,6 +134,7 @@ async def run(args, port, warm, quiet, busy, cookies, session, ids) -> dict:
         "votes_with_phones": {k: with_phones[k] for k in KEPT},
         "throughput_drop_percent": round(100 * drop, 1),
         "phone_snapshots_during_votes": during_votes,
+        "phone_socket_drops": count[2],
         "phase_change_lag_ms": {
             "p50": ms(load.percentile(lags, 50)),
             "p95": ms(load.percentile(lags, 95)),
@@ -129,6 +151,7 @@ def main() -> int:
     parser.add_argument("--participants", type=int, default=150)
     parser.add_argument("--think", type=float, default=0.2)
     parser.add_argument("--trials", type=int, default=6)
+    parser.add_argument("--ramp", type=float, default=30.0, help="seconds over which the phones connect")
     args = parser.parse_args()
 
     env = dict(os.environ, DEBUG="false", DJANGO_SETTINGS_MODULE="dotvote.settings", LOG_LEVEL="ERROR")

@@ -207,3 +207,28 @@ def test_the_vote_page_at_320_px(daphne_server, browser, voting_workshop, statem
         assert errors == []
     finally:
         context.close()
+
+
+def test_the_20_s_poll_runs_only_while_the_socket_is_down(daphne_server, phone, workshop, statements):
+    services.set_phase(workshop, Phase.PAIR_TALK_1)
+    phone.add_cookies([{"name": "django_language", "value": "en", "url": daphne_server}])
+    live_url = f"/{workshop.code}/me/live/"
+    for socket_down in (False, True):
+        page = phone.new_page()
+        polls = []
+        page.on("request", lambda request: live_url in request.url and polls.append(request.url))
+        if socket_down:  # the hall's wifi lets no socket through
+            page.route_web_socket(re.compile("/phone/$"), lambda ws: ws.close())
+        page.clock.install()
+        page.goto(f"{daphne_server}/{workshop.code}")
+        if not phone.cookies() or not any(c["name"].startswith("dotvote_") for c in phone.cookies()):
+            page.get_by_role("button", name="Join").click()
+        page.goto(f"{daphne_server}/{workshop.code}/me/")
+        expect(page.locator("#participant")).to_have_attribute("data-page", "waiting")
+        page.clock.run_for(21_000)
+        page.wait_for_timeout(300)
+        if socket_down:
+            assert polls, "the fallback poll did not run"
+        else:
+            assert polls == [], "the page polled although its socket was open"
+        page.close()

@@ -57,6 +57,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.language = self.snapshot_language(workshop)
         # Join before the first snapshot, so that no change falls between the two.
         await self.channel_layer.group_add(self.group_name(), self.channel_name)
+        await self.send_first_snapshot()
+
+    async def send_first_snapshot(self):
         await self.send_snapshot()
 
     async def disconnect(self, code):
@@ -198,6 +201,13 @@ class PhoneConsumer(LiveConsumer):
 
     def snapshot_key(self):
         return ("phone", self.workshop_id, self.language)  # the same for every phone: one render
+
+    async def send_first_snapshot(self):
+        # A hall's phones connect (and reconnect after a wifi drop) in a burst: the first
+        # snapshot waits the same short pause as a change, so that every phone connecting within
+        # it shares one render, instead of each rendering its own and the handshakes queueing
+        # past daphne's connect timeout. The page already shows the state it was served with.
+        await self.workshop_changed({"type": "workshop.changed"})
 
     def snapshot_context(self, workshop):
         return screens.phone_live_context(workshop)
