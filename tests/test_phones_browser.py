@@ -216,7 +216,7 @@ def test_the_20_s_poll_runs_only_while_the_socket_is_down(daphne_server, phone, 
     for socket_down in (False, True):
         page = phone.new_page()
         polls = []
-        page.on("request", lambda request: live_url in request.url and polls.append(request.url))
+        page.on("request", lambda request, polls=polls: live_url in request.url and polls.append(request.url))
         if socket_down:  # the hall's wifi lets no socket through
             page.route_web_socket(re.compile("/phone/$"), lambda ws: ws.close())
         page.clock.install()
