@@ -198,7 +198,8 @@ def test_the_vote_page_at_320_px(daphne_server, browser, voting_workshop, statem
             pytest.skip(
                 f"axe-core is not installed at {AXE} (npm install --prefix ~/.cache/axe-core axe-core@4)"
             )
-        page.add_script_tag(path=str(AXE))
+        # Through the driver, not a <script>: the page's CSP rightly allows no inline script.
+        page.evaluate("source => { (0, eval)(source); }", AXE.read_text())
         violations = page.evaluate(
             "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "
             "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations.map(v => v.id + ': ' + v.help)"
