@@ -212,7 +212,8 @@ def test_the_vote_page_at_320_px(daphne_server, browser, voting_workshop, statem
 
 def test_the_20_s_poll_runs_only_while_the_socket_is_down(daphne_server, phone, workshop, statements):
     services.set_phase(workshop, Phase.PAIR_TALK_1)
-    phone.add_cookies([{"name": "django_language", "value": "en", "url": daphne_server}])
+    joining, _errors = join(phone, daphne_server, workshop)
+    joining.close()
     live_url = f"/{workshop.code}/me/live/"
     for socket_down in (False, True):
         page = phone.new_page()
@@ -221,10 +222,12 @@ def test_the_20_s_poll_runs_only_while_the_socket_is_down(daphne_server, phone, 
         if socket_down:  # the hall's wifi lets no socket through
             page.route_web_socket(re.compile("/phone/$"), lambda ws: ws.close())
         page.clock.install()
-        page.goto(f"{daphne_server}/{workshop.code}")
-        if not phone.cookies() or not any(c["name"].startswith("dotvote_") for c in phone.cookies()):
-            page.get_by_role("button", name="Join").click()
-        page.goto(f"{daphne_server}/{workshop.code}/me/")
+        if socket_down:
+            page.goto(f"{daphne_server}/{workshop.code}/me/")
+        else:
+            with page.expect_websocket() as socket_info:
+                page.goto(f"{daphne_server}/{workshop.code}/me/")
+            socket_info.value.wait_for_event("framereceived")  # open: the first snapshot came
         expect(page.locator("#participant")).to_have_attribute("data-page", "waiting")
         page.clock.run_for(21_000)
         page.wait_for_timeout(300)
