@@ -314,7 +314,7 @@ def test_the_waiting_screen_follows_the_phase(workshop, statements):
     cookie = joined_cookie(Client(), workshop)
 
     async def main():
-        communicator = socket(f"/ws/{workshop.code}/waiting/", cookie=cookie)
+        communicator = socket(f"/ws/{workshop.code}/phone/", cookie=cookie)
         await communicator.connect()
         first = await communicator.receive_from(timeout=3)
         await database_sync_to_async(services.set_phase)(workshop, Phase.VOTING)
@@ -323,7 +323,7 @@ def test_the_waiting_screen_follows_the_phase(workshop, statements):
         return first, second
 
     first, second = run(main)
-    assert 'id="waiting-live"' in first and 'data-page="waiting"' in first
+    assert 'id="phone-live"' in first and 'data-page="waiting"' in first
     assert 'data-page="vote"' in second
 
 
@@ -332,5 +332,5 @@ def test_the_waiting_screen_needs_this_workshops_participant_cookie(workshop, ot
     other = services.set_phase(services.create_workshop(other_facilitator, "Toinen"), Phase.PAIR_TALK_1)
     strangers_cookie = joined_cookie(Client(), other).replace(other.code, workshop.code)
     for cookie in ("", f"dotvote_{workshop.code}=forged", strangers_cookie):
-        communicator = socket(f"/ws/{workshop.code}/waiting/", cookie=cookie)
+        communicator = socket(f"/ws/{workshop.code}/phone/", cookie=cookie)
         assert run(partial(refused_with, communicator)) == 4403

@@ -153,7 +153,7 @@ def test_the_xlsx_totals_equal_the_tally(hall):
     book = read_xlsx(exports.xlsx_bytes(hall))
     assert book.sheetnames[0] == "Yhteenveto" and book.sheetnames[-1] == "Tiedot"
     assert len(book.sheetnames) == 2 + len(result.statements)
-    assert "Allekirjoituslista" not in book.sheetnames
+    assert "Nimilista" not in book.sheetnames
 
     rows = summary_rows(book)
     for row, st in zip(rows, result.statements, strict=True):
@@ -358,11 +358,11 @@ def test_asked_for_the_names_stand_alone_in_alphabetical_order(hall):
     assert rows == [{"name": name} for name in finnish_order]  # no numbers, no times
 
     book = read_xlsx(exports.xlsx_bytes(hall, signatures=True))
-    names = book["Allekirjoituslista"]
+    names = book["Nimilista"]
     assert [row[0] for row in names.iter_rows(min_row=2, values_only=True)] == finnish_order
     assert names.max_column == 1
     for sheet in book.worksheets:
-        if sheet.title != "Allekirjoituslista":
+        if sheet.title != "Nimilista":
             text = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
             assert not any(name in text for name in NAMES)
 

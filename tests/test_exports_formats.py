@@ -110,7 +110,7 @@ def test_the_workbook_is_laid_out_for_reading_and_printing(hall):  # noqa: F811
     result = tally(hall)
     book = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(hall, signatures=True)))
     names = [f"{st.statement.position} {st.statement.short_name}"[:31] for st in result.statements]
-    assert book.sheetnames == ["Yhteenveto", *names, "Tiedot", "Allekirjoituslista"]
+    assert book.sheetnames == ["Yhteenveto", *names, "Tiedot", "Nimilista"]
 
     summary = book["Yhteenveto"]
     header = next(row for row in summary.iter_rows() if row[0].value == "Nro")

@@ -62,14 +62,14 @@ def test_libreoffice_prints_each_sheet_as_the_print_setup_promises_and_runs_no_f
     assert counts["Yhteenveto"] == 1
     assert [counts[name] for name in statement_sheets] == [1] * len(statement_sheets)
     assert 1 <= counts["Tiedot"] <= 3  # 100 rows (they were 21 pages before fit-to-width)
-    assert counts["Allekirjoituslista"] == 1
+    assert counts["Nimilista"] == 1
     assert sum(counts.values()) == len(pages)
     for text, sheet in zip(pages, sheet_of, strict=True):
         if sheet == "Tiedot":  # the header rows repeat, and the last column is on every page
             assert "workshop_code" in text and "small_number" in text
     for page, sheet in zip(pdf.pages, sheet_of, strict=True):
         landscape = page.mediabox.width > page.mediabox.height
-        assert landscape == (sheet != "Allekirjoituslista"), sheet
+        assert landscape == (sheet != "Nimilista"), sheet
         assert round(min(page.mediabox.width, page.mediabox.height)) == 595  # A4: 210 mm
 
     # No formula ran: the notes are printed as written, with no visible apostrophe at the start.

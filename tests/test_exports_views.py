@@ -69,10 +69,10 @@ def test_the_downloaded_csv_totals_equal_the_tally(owner_client, voted):
 
 def test_the_signature_list_is_in_the_workbook_only_when_ticked(owner_client, voted):
     plain = openpyxl.load_workbook(io.BytesIO(owner_client.get(export_url(voted, "xlsx")).content))
-    assert "Allekirjoituslista" not in plain.sheetnames
+    assert "Nimilista" not in plain.sheetnames
     ticked = owner_client.get(export_url(voted, "xlsx"), {"signatures": "1"}).content
     book = openpyxl.load_workbook(io.BytesIO(ticked))
-    names = book["Allekirjoituslista"]
+    names = book["Nimilista"]
     assert [row[0] for row in names.iter_rows(values_only=True)][1:] == ["Liisa Lähde"]
     document = owner_client.get(export_url(voted, "json"), {"signatures": "1"}).json()
     assert document["signatures"] == ["Liisa Lähde"]
@@ -163,7 +163,7 @@ def test_the_command_writes_each_format(voted, tmp_path, fmt):
     result = tally(voted)
     if fmt == "xlsx":
         book = openpyxl.load_workbook(io.BytesIO(content))
-        assert "Yhteenveto" in book.sheetnames and "Allekirjoituslista" not in book.sheetnames
+        assert "Yhteenveto" in book.sheetnames and "Nimilista" not in book.sheetnames
     elif fmt == "json":
         assert json.loads(content)["workshop"]["total_dots"] == result.total_dots
     else:

@@ -406,9 +406,9 @@ def test_the_setting_is_turned_on_in_the_workshop_settings_and_copied_with_the_w
 
 
 def test_a_phone_moves_to_the_ideas_page_when_the_phase_opens(ideas_workshop):
-    assert screens.waiting_live_context(ideas_workshop)["page"] == "ideas"
+    assert screens.phone_live_context(ideas_workshop)["page"] == "ideas"
     services.set_phase(ideas_workshop, Phase.PAIR_TALK_2)
-    assert screens.waiting_live_context(ideas_workshop)["page"] == "waiting"
+    assert screens.phone_live_context(ideas_workshop)["page"] == "waiting"
 
 
 def test_without_javascript_the_editor_is_a_page_of_its_own(owner_client, ideas_workshop):

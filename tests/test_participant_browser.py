@@ -47,8 +47,10 @@ def test_a_phone_joins_spends_ten_dots_rates_writes_a_note_and_finds_it_all_afte
             expect(form.locator(".saved")).to_be_visible()
     expect(page.locator("[data-dots-left]")).to_have_text("0")
 
-    # The eleventh dot: refused next to the control, and the count stays the server's.
-    page.locator(f"#dots-{statements[0].pk}-plus").click()
+    # The eleventh dot: "+" is off; forced anyway, it is refused next to the control, and the
+    # count stays the server's.
+    expect(page.locator(f"#dots-{statements[0].pk}-plus")).to_be_disabled()
+    page.locator(f"#dots-{statements[0].pk}-plus").evaluate("b => { b.disabled = false; b.click(); }")
     first = page.locator(f"#dots-{statements[0].pk}")
     expect(first.locator(".error")).to_contain_text("You have 10 dots in all and 0 left")
     expect(first.locator("[data-count]")).to_have_text("4")

@@ -1,6 +1,8 @@
-"""The live pages' WebSockets: the projector, the facilitator's run screen, the waiting screen.
+"""The live pages' WebSockets: the projector, the facilitator's run screen, the participants' phones.
 
-A socket joins its workshop's group (`live.group_name`) and gets one complete snapshot at once,
+A socket joins its workshop's group (`live.group_name`: every change, votes too; the phones join
+`live.phones_group_name`, which only phase, visibility, countdown and statement changes reach)
+and gets one complete snapshot at once,
 so a reconnect after a wifi drop resynchronises everything. A "workshop changed" event starts a
 short pause; then one whole snapshot, rendered from the same partial template the page used on
 first load, goes out. Bursts merge, the latest state wins, and a message the channel layer drops
@@ -54,14 +56,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.workshop_id = workshop.pk
         self.language = self.snapshot_language(workshop)
         # Join before the first snapshot, so that no change falls between the two.
-        await self.channel_layer.group_add(live.group_name(self.workshop_id), self.channel_name)
+        await self.channel_layer.group_add(self.group_name(), self.channel_name)
+        await self.send_first_snapshot()
+
+    async def send_first_snapshot(self):
         await self.send_snapshot()
 
     async def disconnect(self, code):
         if self.pending is not None:
             self.pending.cancel()
         if self.workshop_id is not None:
-            await self.channel_layer.group_discard(live.group_name(self.workshop_id), self.channel_name)
+            await self.channel_layer.group_discard(self.group_name(), self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         pass  # the live pages only listen
@@ -104,6 +109,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return render_to_string(self.template_name, self.snapshot_context(workshop))
 
     # --- What each live page defines -------------------------------------------------------------
+
+    def group_name(self) -> str:
+        """The group whose change events this page follows: by default every change, votes too."""
+        return live.group_name(self.workshop_id)
 
     def allowed_workshop(self) -> Workshop | None:
         """The workshop this socket may listen to, or None to refuse it. Runs in a thread."""
@@ -168,10 +177,13 @@ class RunConsumer(LiveConsumer):
         return screens.run_live_context(workshop)
 
 
-class WaitingConsumer(LiveConsumer):
-    """The phase on a participant's phone: only a phone holding the workshop's participant cookie."""
+class PhoneConsumer(LiveConsumer):
+    """A participant's phone, on any of its pages (waiting, vote, closed): the hall's phase,
+    countdown, instruction and pair-talk statements. Only a phone holding the workshop's
+    participant cookie; it listens to the phones' group, which no vote reaches, and every phone
+    of a workshop and language shares one render."""
 
-    template_name = "workshops/participant/_waiting_live.html"
+    template_name = "workshops/participant/_phone_live.html"
 
     def allowed_workshop(self):
         workshop = self.workshop_by_code()
@@ -180,15 +192,25 @@ class WaitingConsumer(LiveConsumer):
         cookies = self.scope.get("cookies", {})
         return workshop if access.participant_from_cookies(cookies, workshop) else None
 
+    def group_name(self):
+        return live.phones_group_name(self.workshop_id)
+
     def snapshot_language(self, workshop):
         # As the participant's pages: the switcher's choice, else the workshop's language.
         return access.page_language(self.scope.get("cookies", {}), workshop.language)
 
     def snapshot_key(self):
-        return ("waiting", self.workshop_id, self.language)  # the same for every phone: one render
+        return ("phone", self.workshop_id, self.language)  # the same for every phone: one render
+
+    async def send_first_snapshot(self):
+        # A hall's phones connect (and reconnect after a wifi drop) in a burst: the first
+        # snapshot waits the same short pause as a change, so that every phone connecting within
+        # it shares one render, instead of each rendering its own and the handshakes queueing
+        # past daphne's connect timeout. The page already shows the state it was served with.
+        await self.workshop_changed({"type": "workshop.changed"})
 
     def snapshot_context(self, workshop):
-        return screens.waiting_live_context(workshop)
+        return screens.phone_live_context(workshop)
 
 
 class IdeasConsumer(RunConsumer):

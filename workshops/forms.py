@@ -1,6 +1,7 @@
 import re
+import unicodedata
 
-from django import forms  # noqa: F401
+from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,11 +19,27 @@ from .models import (
     Rating,
 )
 
+# --- Shared validators ------------------------------------------------------------------------
+
+# Line breaks and tabs are text; every other control character (a bell, an escape, a NUL) is not,
+# and some of them make a spreadsheet export unreadable.
+ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+def no_control_characters(value: str) -> None:
+    """Refuse control characters in free text: every note, name, statement, title and instruction field."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS for ch in value or ""):
+        raise forms.ValidationError(
+            _("The text contains a control character that cannot be saved. Remove it and try again."),
+            code="control_character",
+        )
+
+
 # --- Facilitator forms ------------------------------------------------------------------------
 
 
 class WorkshopSettingsForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH, validators=[no_control_characters])
     language = forms.ChoiceField(
         label=_("Language of the workshop"),
         choices=settings.LANGUAGES,
@@ -91,12 +108,14 @@ class StatementForm(forms.Form):
         label=_("Short name"),
         max_length=SHORT_NAME_MAX_LENGTH,
         required=False,
+        validators=[no_control_characters],
         help_text=_("Shown on the projector and in the exports, e.g. “Influence network”."),
     )
     text = forms.CharField(
         label=pgettext_lazy("form field", "Statement"),
         max_length=STATEMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[no_control_characters],
     )
 
 
@@ -170,7 +189,10 @@ class NoteForm(forms.Form):
         },
     )
     text = forms.CharField(
-        max_length=NOTE_MAX_LENGTH, strip=True, error_messages={"required": _("The note is empty.")}
+        max_length=NOTE_MAX_LENGTH,
+        strip=True,
+        error_messages={"required": _("The note is empty.")},
+        validators=[no_control_characters],
     )
 
 
@@ -179,6 +201,7 @@ class SignatureForm(forms.Form):
         label=_("Your name"),
         max_length=SIGNATURE_MAX_LENGTH,
         strip=True,
+        validators=[no_control_characters],
         error_messages={"required": _("Write your name to sign the list.")},
     )
 
@@ -283,12 +306,14 @@ class PaperSheetForm(forms.Form):
                 label=_("Strengths (S) and opportunities (O)"),
                 required=False,
                 max_length=box_length,
+                validators=[no_control_characters],
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
             self.fields[f"wt_{n}"] = forms.CharField(
                 label=_("Weaknesses (W) and threats (T)"),
                 required=False,
                 max_length=box_length,
+                validators=[no_control_characters],
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
         if self.statements:

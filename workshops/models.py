@@ -215,6 +215,8 @@ class Participant(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
     joined_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(_("source"), max_length=5, choices=Source.choices, default=Source.PHONE)
+    # Only that this phone has put a name on the list (once); never which name: see Signature.
+    signed = models.BooleanField(_("signed the list"), default=False)
 
     class Meta:
         ordering = ["workshop", "number"]

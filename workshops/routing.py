@@ -20,6 +20,6 @@ websocket_urlpatterns = [
     path("ws/workshops/<str:code>/projector/<str:key>/", consumers.ProjectorConsumer.as_asgi()),
     path("ws/workshops/<str:code>/run/", consumers.RunConsumer.as_asgi()),
     path("ws/workshops/<str:code>/ideas/", consumers.IdeasConsumer.as_asgi()),
-    path("ws/<str:code>/waiting/", consumers.WaitingConsumer.as_asgi()),
+    path("ws/<str:code>/phone/", consumers.PhoneConsumer.as_asgi()),
     re_path(r"", UnknownPathConsumer.as_asgi()),  # last: catches every other path
 ]

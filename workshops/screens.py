@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from . import qr, tallies
 from .models import Phase, Rating, Workshop
@@ -161,24 +162,46 @@ def run_live_context(workshop: Workshop) -> dict:
 
 # --- The participant's phone -------------------------------------------------------------------
 
+# What a phone calls each phase: the participant's words, not the facilitator's ("Draft").
+PHONE_PHASES = {
+    Phase.DRAFT: pgettext_lazy("phone phase", "Waiting for the start"),
+    Phase.PAIR_TALK_1: Phase.PAIR_TALK_1.label,
+    Phase.PAIR_TALK_2: Phase.PAIR_TALK_2.label,
+    Phase.VOTING: Phase.VOTING.label,
+    Phase.CLOSED: pgettext_lazy("phone phase", "Voting has closed"),
+}
 
-def waiting_live_context(workshop: Workshop) -> dict:
-    """The phone's live part (phase and countdown), for polling and for any live push alike.
+
+def phone_phase_label(workshop: Workshop) -> str:
+    return str(PHONE_PHASES.get(workshop.phase, workshop.get_phase_display()))
+
+
+def phone_page(workshop: Workshop) -> str:
+    """The participant page that fits the phase (and, once closed, whether results are shown)."""
+    if workshop.phase == Phase.VOTING:
+        return "vote"
+    if workshop.phase == Phase.IDEAS:
+        return "ideas"
+    if workshop.phase == Phase.CLOSED:
+        return "closed-results" if workshop.results_visible else "closed"
+    return "waiting"
+
+
+def phone_live_context(workshop: Workshop) -> dict:
+    """The phone's live part, the same for every phone of a workshop: the phase, its countdown,
+    its instruction, and during pair talk the statements in full. Sent on every phase change
+    over the phones' socket and fetched by the fallback poll alike.
 
     `page` names the participant page that fits the phase; a phone showing another page
-    moves on (participant.js), unless a note is still being typed.
+    moves there by itself (participant.js), carrying any note still being typed.
     """
-    if workshop.phase == Phase.VOTING:
-        page = "vote"
-    elif workshop.phase == Phase.IDEAS:
-        page = "ideas"
-    elif workshop.phase == Phase.CLOSED:
-        page = "closed-results" if workshop.results_visible else "closed"
-    else:
-        page = "waiting"
+    pair_talk = workshop.phase in (Phase.PAIR_TALK_1, Phase.PAIR_TALK_2)
     return {
         "workshop": workshop,
-        "page": page,
+        "page": phone_page(workshop),
+        "phase_label": phone_phase_label(workshop),
+        "instruction": workshop.instruction,
+        "pair_talk_statements": list(workshop.statements.order_by("position", "id")) if pair_talk else [],
         "live_url": reverse("participant_live", args=[workshop.code]),
         "home_url": reverse("participant_home", args=[workshop.code]),
     }

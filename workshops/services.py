@@ -2,7 +2,8 @@
 
 Views, consumers and commands call these functions; nothing else writes answers, notes,
 participants or phases. Each function that changes what the projector shows tells the
-workshop's live group once its transaction has committed.
+workshop's live group once its transaction has committed; those that change what a phone shows
+of the hall (phase, visibility, countdown, statements) tell the phones' group too, and a vote never does.
 """
 
 import threading
@@ -98,15 +99,23 @@ def _writing():
             yield
 
 
-def _changed(workshop_id: int) -> None:
-    """Tell the live pages once committed. Robust: a channel-layer failure (Redis down) is logged
-    (Django's "django.db.backends.base" logger) and the write is still answered as saved; the
-    projector heals on its next snapshot."""
+def _changed(workshop_id: int, phones: bool = False) -> None:
+    """Tell the live pages once committed; with `phones`, the participants' phones too.
+
+    Only a change of what a phone shows of the hall (phase, visibility, countdown, statements)
+    passes `phones`: a vote must not wake a thousand phones. Robust: a channel-layer failure
+    (Redis down) is logged (Django's "django.db.backends.base" logger) and the write is still
+    answered as saved; every page heals on its next snapshot or poll."""
 
     def push_change():  # a named function: Django's robust log line names the callback
         live.workshop_changed(workshop_id)
 
+    def push_to_phones():
+        live.phase_changed(workshop_id)
+
     transaction.on_commit(push_change, robust=True)
+    if phones:
+        transaction.on_commit(push_to_phones, robust=True)
 
 
 # --- Participants -----------------------------------------------------------------------------
@@ -135,8 +144,16 @@ def _numbered_participant(workshop: Workshop, **fields) -> Participant:
     return Participant.objects.create(workshop=locked, number=highest + 1, **fields)
 
 
-def sign(workshop: Workshop, name: str) -> Signature:
-    """Put a name on the signature list, which is kept apart from every answer."""
+class AlreadySigned(WorkshopError):
+    pass
+
+
+def sign(workshop: Workshop, name: str, participant: Participant | None = None) -> Signature:
+    """Put a name on the signature list, which is kept apart from every answer.
+
+    A participant signs once: the participant only carries a flag, and the signature no link
+    back, so the list still never says whose answers are whose.
+    """
     name = " ".join(name.split())
     if not workshop.collect_signatures:
         raise InvalidInput(_("This workshop does not collect a signature list."))
@@ -147,6 +164,12 @@ def sign(workshop: Workshop, name: str) -> Signature:
             _("A name can be at most %(max)s characters long.") % {"max": SIGNATURE_MAX_LENGTH}
         )
     with _writing():
+        if participant is not None:
+            locked = Participant.objects.select_for_update().get(pk=participant.pk, workshop=workshop)
+            if locked.signed:
+                raise AlreadySigned(_("You have already signed the list. Each participant signs once."))
+            locked.signed = participant.signed = True
+            locked.save(update_fields=["signed"])
         return Signature.objects.create(workshop=workshop, name=name)
 
 
@@ -365,6 +388,16 @@ def _clean_note(kind: str, text: str) -> tuple[str, str]:
     return kind, text
 
 
+# One participant's notes: a paper sheet's worth per statement, and a writing pace no person
+# exceeds, so that a script cannot fill the projector and the exports with hundreds of notes.
+NOTES_PER_STATEMENT = 20
+NOTES_PER_MINUTE = 10
+
+
+class TooManyNotes(WorkshopError):
+    pass
+
+
 def add_note(participant: Participant, statement_id, kind: str, text: str) -> tuple[Note, bool]:
     """A new SWOT note, and True; the same note sent again returns the one already saved, and False.
 
@@ -376,6 +409,17 @@ def add_note(participant: Participant, statement_id, kind: str, text: str) -> tu
         existing = Note.objects.filter(participant=locked, statement=statement, kind=kind, text=text).first()
         if existing is not None:
             return existing, False
+        own = Note.objects.filter(participant=locked)
+        if own.filter(statement=statement).count() >= NOTES_PER_STATEMENT:
+            raise TooManyNotes(
+                _("You can write at most %(max)s notes on one statement. Edit or delete one first.")
+                % {"max": NOTES_PER_STATEMENT}
+            )
+        if own.filter(created_at__gte=timezone.now() - timedelta(minutes=1)).count() >= NOTES_PER_MINUTE:
+            raise TooManyNotes(
+                _("You can write at most %(max)s notes a minute. Wait a moment, then add the note again.")
+                % {"max": NOTES_PER_MINUTE}
+            )
         note = Note.objects.create(participant=locked, statement=statement, kind=kind, text=text)
     _changed(locked.workshop_id)
     return note, True
@@ -455,7 +499,7 @@ def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Wor
         # The phase history for the report: close the open record, open the new phase's.
         PhaseRecord.objects.filter(workshop=workshop, ended_at__isnull=True).update(ended_at=now)
         PhaseRecord.objects.create(workshop=workshop, phase=phase, started_at=now)
-        _changed(workshop.pk)
+        _changed(workshop.pk, phones=True)
     return workshop
 
 
@@ -493,7 +537,7 @@ def extend_timer(workshop: Workshop, minutes: int) -> Workshop:
 def _save_timer(workshop: Workshop) -> Workshop:
     with _writing():
         workshop.save(update_fields=["phase_ends_at", "timer_paused_seconds", "updated_at"])
-        _changed(workshop.pk)
+        _changed(workshop.pk, phones=True)
     return workshop
 
 
@@ -503,7 +547,7 @@ def set_results_visibility(workshop: Workshop, visibility: str) -> Workshop:
     with _writing():
         workshop.results_visibility = visibility
         workshop.save(update_fields=["results_visibility", "updated_at"])
-        _changed(workshop.pk)
+        _changed(workshop.pk, phones=True)
     return workshop
 
 
@@ -622,7 +666,7 @@ def update_workshop(workshop: Workshop, **fields) -> Workshop:
         setattr(workshop, name, value)
     with _writing():
         workshop.save()
-        _changed(workshop.pk)
+        _changed(workshop.pk, phones=True)
     return workshop
 
 
@@ -659,7 +703,7 @@ def add_statement(workshop: Workshop, short_name: str, text: str) -> Statement:
         statement = Statement.objects.create(
             workshop=workshop, position=last + 1, short_name=short_name, text=text
         )
-        _changed(workshop.pk)
+        _changed(workshop.pk, phones=True)
     return statement
 
 
@@ -670,7 +714,7 @@ def edit_statement(workshop: Workshop, statement_id, short_name: str, text: str)
         statement = _statement_of(workshop, statement_id)
         statement.short_name, statement.text = short_name, text
         statement.save(update_fields=["short_name", "text"])
-        _changed(workshop.pk)
+        _changed(workshop.pk, phones=True)
     return statement
 
 
@@ -686,7 +730,7 @@ def remove_statement(workshop: Workshop, statement_id) -> None:
         ensure_statements_editable(workshop)
         _statement_of(workshop, statement_id).delete()
         _renumber(workshop, list(workshop.statements.order_by("position", "id")))
-        _changed(workshop.pk)
+        _changed(workshop.pk, phones=True)
 
 
 def move_statement(workshop: Workshop, statement_id, direction: str) -> None:
@@ -702,7 +746,7 @@ def move_statement(workshop: Workshop, statement_id, direction: str) -> None:
         if 0 <= j < len(ordered):
             ordered[i], ordered[j] = ordered[j], ordered[i]
             _renumber(workshop, ordered)
-        _changed(workshop.pk)
+        _changed(workshop.pk, phones=True)
 
 
 def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
@@ -751,7 +795,7 @@ def delete_workshop(workshop: Workshop) -> None:
     workshop_id = workshop.pk
     with _writing():
         workshop.delete()
-        _changed(workshop_id)
+        _changed(workshop_id, phones=True)
 
 
 def purge_expired(today=None) -> list[str]:

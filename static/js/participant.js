@@ -1,9 +1,13 @@
-// The participant's page. htmx sends every change at once; this file only adds what htmx cannot:
+// The participant's page (waiting, vote or closed). htmx sends every change at once; this file
+// only adds what htmx cannot:
 // - a change the phone could not send (wifi down, server busy) is kept in localStorage, shown as
 //   "not saved yet" and sent again until the server answers (dots are absolute counts and notes are
 //   de-duplicated on the server, so a repeat is harmless);
-// - nothing that updates the page wipes a note still being typed;
-// - the page moves on by itself when the facilitator changes the phase.
+// - nothing that updates the page wipes a note still being typed, not even moving to another page;
+// - the page follows the hall: its socket (hx-ext="ws") swaps #phone-live on every phase change,
+//   and when that names another page the phone goes there by itself, carrying what was typed;
+//   while the socket is down it polls every 20 s instead;
+// - the dot steppers show what the server would refuse ("+" at 0 left or at the cap, "−" at 0).
 // The server decides every rule; the page shows what it answered. Texts come from data attributes.
 (function () {
   "use strict";
@@ -49,6 +53,26 @@
     var left = document.querySelector("[data-dots-left]");
     var budget = parseInt(document.getElementById("progress").dataset.budget, 10);
     if (left) left.textContent = Math.max(0, budget - spent);
+    var row = document.querySelector("#sheet-" + form.id.replace("dots-", "") + " [data-sheet-dots]");
+    if (row) row.textContent = n;
+    steppers();
+  }
+  // "+" off when no dot is left or the statement is at its cap, "−" off at 0; the reason is read out.
+  function steppers() {
+    var progress = document.getElementById("progress");
+    if (!progress) return;
+    var forms = document.querySelectorAll("form.dots"), spent = 0;
+    each(forms, function (f) { spent += parseInt(f.dataset.dots, 10) || 0; });
+    var left = parseInt(progress.dataset.budget, 10) - spent, cap = parseInt(progress.dataset.cap, 10);
+    each(forms, function (f) {
+      var n = parseInt(f.dataset.dots, 10) || 0, atCap = cap > 0 && n >= cap;
+      var plus = f.querySelector('[data-step="1"]'), minus = f.querySelector('[data-step="-1"]');
+      plus.disabled = left <= 0 || atCap;
+      minus.disabled = n <= 0;
+      plus.querySelector('[data-reason="none-left"]').hidden = left > 0;
+      plus.querySelector('[data-reason="cap"]').hidden = left <= 0 || !atCap;
+      minus.querySelector('[data-reason="none-here"]').hidden = n > 0;
+    });
   }
 
   // --- Typing is never wiped ---------------------------------------------------------------------
@@ -72,6 +96,20 @@
   document.body.addEventListener("htmx:beforeSwap", function (e) { putBack = keepTyping(e.detail.target); });
   document.body.addEventListener("htmx:afterSwap", function () { if (putBack) putBack(); putBack = null; });
 
+  // How a kept change is listed if it can no longer be sent: the statement, the control, the value.
+  function labelOf(form) {
+    var text = form.querySelector("textarea");
+    if (text) return describe(text);
+    var section = form.closest("section.statement"), legend = form.querySelector("legend");
+    var heading = section && section.querySelector("h2");
+    return [heading ? heading.textContent.trim() : "", legend ? legend.textContent.trim() : ""].filter(Boolean).join(" · ");
+  }
+  function shownOf(form, values) {
+    var checked = form.querySelector("input[type=radio]:checked");
+    if (form.classList.contains("rating")) return checked && checked.labels.length ? checked.labels[0].textContent.trim() : "";
+    return values.text || values.dots || "";
+  }
+
   // --- Saving, and keeping what could not be sent -------------------------------------------------
   document.body.addEventListener("htmx:configRequest", function (e) {
     var form = e.detail.elt;
@@ -79,7 +117,7 @@
     each(form.querySelectorAll("textarea"), function (field) { field.dataset.sent = field.value; });
     var values = {};
     e.detail.formData.forEach(function (value, name) { values[name] = value; });
-    form._sending = { url: e.detail.path, values: values };
+    form._sending = { url: e.detail.path, values: values, label: labelOf(form), shown: shownOf(form, values) };
     if (form.classList.contains("dots")) showDots(form, Math.max(0, parseInt(values.dots, 10) || 0));
     receipt(form, "", page.dataset.msgSaving);
   });
@@ -160,26 +198,107 @@
     if (Object.keys(queue).length) sendKept();
   }
 
-  // --- The phase: move on when the facilitator does, unless something is still being written -----
-  function typing() {
-    var busy = false;
-    each(document.querySelectorAll("textarea, input[type=text]"), function (field) {
-      if (field.value.trim() && unsaved(field)) busy = true;
-    });
-    return busy || Object.keys(load()).length > 0;
+  // --- Typed text carried to the next page ---------------------------------------------------------
+  var typedKey = storeKey + ":typed";
+  function loadTyped() {
+    try { return JSON.parse(localStorage.getItem(typedKey) || "[]"); } catch (e) { return []; }
   }
+  function storeTyped(list) {
+    try {
+      if (list.length) localStorage.setItem(typedKey, JSON.stringify(list));
+      else localStorage.removeItem(typedKey);
+    } catch (e) { /* private mode */ }
+  }
+  // What a note field is about, in the page's own words: "1. Name · Strength (S)".
+  function describe(field) {
+    var section = field.closest("section.statement"), parts = [];
+    var heading = section && section.querySelector("h2");
+    if (heading) parts.push(heading.textContent.trim());
+    var form = field.form, kind = form && form.querySelector("input[name=kind]:checked");
+    if (kind && kind.labels.length) parts.push(kind.labels[0].textContent.trim());
+    return parts.join(" · ");
+  }
+  function carryTyped() {
+    var list = loadTyped().filter(function (t) { return !document.getElementById(t.id); });
+    each(document.querySelectorAll("textarea[id], input[type=text][id]"), function (field) {
+      if (field.value.trim() && unsaved(field)) {
+        list.push({ id: field.id, value: field.value, label: describe(field) });
+      }
+    });
+    storeTyped(list);
+  }
+  // Put carried text back into its field; what has no field here is listed as not saved.
+  function restoreTyped() {
+    var left = [];
+    loadTyped().forEach(function (t) {
+      var field = document.getElementById(t.id);
+      if (field && /^(TEXTAREA|INPUT)$/.test(field.tagName) && !field.readOnly) {
+        field.value = t.value;
+        var details = field.closest("details");
+        if (details) details.open = true;
+      } else if (t.label !== undefined && t.id.indexOf("signature") !== 0) {
+        left.push(t);
+      }
+    });
+    storeTyped(left);
+    // A change kept offline whose control is not on this page (voting closed): not saved.
+    var queue = load(), shown = left.slice();
+    Object.keys(queue).forEach(function (key) {
+      if (formFor(key)) return;
+      var item = queue[key];
+      if (item.values.text) {
+        var kept = { id: key.replace(/^(note(?:-add)?-\d+)$/, "$1-text"), value: item.values.text, label: item.label || "" };
+        left.push(kept); shown.push(kept);
+      } else {
+        shown.push({ label: item.label || "", value: item.shown || "" });
+      }
+      delete queue[key];
+    });
+    store(queue);
+    storeTyped(left);
+    showNotSaved(shown);
+  }
+  function showNotSaved(items) {
+    var box = document.getElementById("not-saved");
+    if (!box || !items.length) return;
+    var list = box.querySelector("[data-not-saved-list]");
+    items.forEach(function (t) {
+      var li = document.createElement("li"), label = document.createElement("strong"), text = document.createElement("p");
+      label.textContent = t.label;
+      text.textContent = t.value;
+      text.className = "note-text";
+      li.appendChild(label);
+      li.appendChild(text);
+      list.appendChild(li);
+    });
+    box.hidden = false;
+  }
+
+  // --- The hall: follow the phase over the socket, poll only while it is down ----------------------
+  var socketOpen = false, POLL_MS = 20000;
+  document.body.addEventListener("htmx:wsOpen", function () { socketOpen = true; });
+  document.body.addEventListener("htmx:wsClose", function () { socketOpen = false; });
+  function poll() {
+    var live = document.getElementById("phone-live");
+    if (live && !socketOpen) htmx.ajax("GET", live.dataset.liveUrl, { target: "#phone-live", swap: "outerHTML" });
+  }
+  setInterval(poll, POLL_MS);
+  window.addEventListener("online", poll);
+  var leaving = false;
   function followPhase() {
-    var live = document.getElementById("waiting-live");
-    if (!live || live.dataset.page === page.dataset.page) return;
-    if (typing()) {
-      var notice = document.getElementById("phase-changed");
-      if (notice) notice.hidden = false;
-      return;
-    }
+    var live = document.getElementById("phone-live");
+    if (leaving || !live || live.dataset.page === page.dataset.page) return;
+    leaving = true;
+    carryTyped();
     window.location.assign(live.dataset.homeUrl);
   }
-  document.body.addEventListener("htmx:afterSettle", followPhase);
+  document.body.addEventListener("htmx:afterSettle", function () { steppers(); followPhase(); });
   document.body.addEventListener("htmx:oobAfterSwap", followPhase);
+  document.body.addEventListener("htmx:wsAfterMessage", followPhase);
+  // Leaving by a link or a reload keeps what was typed too.
+  window.addEventListener("pagehide", function () { if (!leaving) carryTyped(); });
 
+  restoreTyped();  // first: it takes out the kept changes that have no control on this page
   restore();
+  steppers();
 })();

@@ -9,6 +9,7 @@ bar out of band) and an ordinary form POST with a redirect, so the page works wi
 
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
+import logging
 from functools import wraps
 
 from asgiref.sync import SyncToAsync
@@ -36,10 +37,13 @@ from ..models import (
     Workshop,
 )
 
-# One public address may create this many participants. A hall of 1,000 phones behind the
-# venue's NAT joins within two minutes, far below it in any window; a script making thousands
-# is stopped by it, and each workshop's participant_limit (services.join) caps the rest.
-JOIN_RATE_PER_IP = "2000/10m"
+# One public address may create this many participants in one workshop. A hall of 1,000 phones
+# behind the venue's NAT joins within two minutes, below it in any window; a script is held to
+# 2.5 joins a second over ten minutes, the workshop's participant_limit (services.join) caps the
+# rest, and the same address still joins every other workshop (keyed per workshop and address).
+JOIN_RATE = "1500/10m"
+logger = logging.getLogger(__name__)
+
 # Above this many dots the stepper shows only the number: a row of 100 circles helps nobody.
 MOST_PIPS = 20
 
@@ -81,10 +85,16 @@ def _too_many(request, workshop: Workshop):
     return render(request, "workshops/participant/too_many.html", {"workshop": workshop}, status=429)
 
 
-def _limited(request, group: str) -> bool:
-    return is_ratelimited(
-        request, group=group, key="ip", rate=JOIN_RATE_PER_IP, method="POST", increment=True
-    )
+def _limited(request, action: str, workshop: Workshop) -> bool:
+    """Has this address done `action` in this workshop too often? Fails open: a cache outage
+    (Redis down) is logged and lets the phone in, as a hall must not be locked out by it."""
+    try:
+        return is_ratelimited(
+            request, group=f"{action}-{workshop.pk}", key="ip", rate=JOIN_RATE, method="POST", increment=True
+        )
+    except Exception:
+        logger.warning("The %s rate limit was skipped: its cache failed.", action, exc_info=True)
+        return False
 
 
 def participant_view(view):
@@ -127,8 +137,8 @@ def _page_context(request, participant, state=None, **extra) -> dict:
         "note_kinds": NoteKind.choices,
         "NOTE_MAX_LENGTH": NOTE_MAX_LENGTH,
         "SIGNATURE_MAX_LENGTH": SIGNATURE_MAX_LENGTH,
-        "signed": access.has_signed(request.COOKIES, workshop),
-        **screens.waiting_live_context(workshop),
+        "signed": participant.signed or access.has_signed(request.COOKIES, workshop),
+        **screens.phone_live_context(workshop),
         **extra,
     }
     return context
@@ -164,7 +174,7 @@ def join(request, code):
         return redirect("participant_home", code=workshop.code)
     error = None
     if request.method == "POST":
-        if _limited(request, "participant-join"):
+        if _limited(request, "participant-join", workshop):
             return _too_many(request, workshop)
         try:
             participant = services.join(workshop)
@@ -177,7 +187,7 @@ def join(request, code):
     return render(
         request,
         "workshops/participant/join.html",
-        {"workshop": workshop, "error": error},
+        {"workshop": workshop, "error": error, "phase_label": screens.phone_phase_label(workshop)},
         status=409 if error else 200,
     )
 
@@ -205,12 +215,13 @@ def home(request, participant):
 
 @require_GET
 def live(request, code):
-    """The phase and countdown, polled by the participant's page (no cookie needed: public facts)."""
+    """The phone's live part, polled by a participant's page only while its socket is down
+    (no cookie needed: the phase, the instruction and the statements are no secret)."""
     workshop = access.workshop_by_code(code)
     if workshop is None:
         raise Http404
     _speak_workshop_language(request, workshop)
-    return render(request, "workshops/participant/_waiting_live.html", screens.waiting_live_context(workshop))
+    return render(request, "workshops/participant/_phone_live.html", screens.phone_live_context(workshop))
 
 
 # --- Votes ------------------------------------------------------------------------------------
@@ -447,14 +458,14 @@ PHASE_PAGES = {Phase.VOTING: VOTE, Phase.CLOSED: "workshops/participant/closed.h
 def sign(request, participant):
     """Put a name on the list. Nothing links it to the participant's answers (see models.Signature)."""
     workshop = participant.workshop
-    if _limited(request, "participant-sign"):
+    if _limited(request, "participant-sign", workshop):
         return _too_many(request, workshop)
     form = SignatureForm(request.POST)
     error = None
     try:
         if not form.is_valid():
             raise services.InvalidInput(_first_error(form))
-        services.sign(workshop, form.cleaned_data["name"])
+        services.sign(workshop, form.cleaned_data["name"], participant)
     except services.WorkshopError as refused:
         error = refused.message
     if error is None and not request.htmx:
@@ -463,7 +474,7 @@ def sign(request, participant):
         context = _page_context(
             request,
             participant,
-            signed=error is None,
+            signed=error is None or participant.signed,
             signature_error=error,
             signature_name=request.POST.get("name", ""),
         )
