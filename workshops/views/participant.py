@@ -8,8 +8,8 @@ bar out of band) and an ordinary form POST with a redirect, so the page works wi
 """
 
 import contextvars
-from concurrent.futures import ThreadPoolExecutor
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 
 from asgiref.sync import SyncToAsync
