@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import live
 from .models import (
+    INSTRUCTION_MAX_LENGTH,
     MAX_DOTS,
     NOTE_MAX_LENGTH,
     SHORT_NAME_MAX_LENGTH,
@@ -71,6 +72,22 @@ class StatementsLocked(WorkshopError):
     pass
 
 
+class JoiningClosed(WorkshopError):
+    pass
+
+
+class InstructionsLocked(WorkshopError):
+    pass
+
+
+def JOINING_CLOSED_MESSAGE() -> str:  # noqa: N802 (a message, translated when asked for)
+    return _("The facilitator has closed joining for this workshop. Ask them to open it again.")
+
+
+# The per-phase texts the facilitator may edit until voting starts.
+INSTRUCTION_FIELDS = ("pair_talk_1_question", "pair_talk_2_question", "voting_instruction")
+
+
 # One process, SQLite: writers queue on this lock, handed over at once, instead of in SQLite's
 # busy handler, which sleeps up to 100 ms between tries and so turns a burst of taps into
 # seconds of latency. Re-entrant, because one write may call another.
@@ -109,6 +126,8 @@ def join(workshop: Workshop) -> Participant:
     with _writing():
         # Joins queue on the workshop's row: numbering stays gapless and the limit exact.
         locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        if not locked.joining_open:
+            raise JoiningClosed(JOINING_CLOSED_MESSAGE())
         if locked.participants.count() >= locked.participant_limit:
             raise WorkshopFull(
                 _("This workshop is full (%(limit)s participants). Ask the facilitator to raise the limit.")
@@ -232,7 +251,13 @@ def add_note(participant: Participant, statement_id, kind: str, text: str) -> tu
         existing = Note.objects.filter(participant=locked, statement=statement, kind=kind, text=text).first()
         if existing is not None:
             return existing, False
-        note = Note.objects.create(participant=locked, statement=statement, kind=kind, text=text)
+        note = Note.objects.create(
+            participant=locked,
+            statement=statement,
+            kind=kind,
+            text=text,
+            awaiting_approval=locked.workshop.notes_need_approval,
+        )
     _changed(locked.workshop_id)
     return note, True
 
@@ -287,6 +312,7 @@ def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Wor
     workshop.phase_started_at = now
     workshop.phase_ends_at = now + timedelta(minutes=int(minutes)) if minutes else None
     workshop.timer_paused_seconds = None
+    workshop.projector_slide = ""  # a new phase starts on its own first slide
     if phase == Phase.VOTING and workshop.results_visibility == ResultsVisibility.REVEALED:
         # A new round of voting starts hidden again, unless the facilitator chose live results.
         workshop.results_visibility = ResultsVisibility.HIDDEN
@@ -298,6 +324,7 @@ def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Wor
                 "phase_ends_at",
                 "timer_paused_seconds",
                 "results_visibility",
+                "projector_slide",
                 "updated_at",
             ]
         )
@@ -361,7 +388,8 @@ def set_note_hidden(workshop: Workshop, note_id, hidden: bool) -> Note:
         raise InvalidInput(_("That note is not part of this workshop.")) from None
     with _writing():
         note.hidden_on_projector = bool(hidden)
-        note.save(update_fields=["hidden_on_projector", "updated_at"])
+        note.awaiting_approval = False  # shown or hidden, the facilitator has now decided
+        note.save(update_fields=["hidden_on_projector", "awaiting_approval", "updated_at"])
         _changed(workshop.pk)
     return note
 
@@ -435,6 +463,24 @@ def update_workshop(workshop: Workshop, **fields) -> Workshop:
         name in fields and fields[name] != getattr(workshop, name)
         for name in ("dots_per_participant", "max_dots_per_statement")
     )
+    script_changes = any(
+        name in fields and fields[name] != getattr(workshop, name) for name in INSTRUCTION_FIELDS
+    )
+    if script_changes and workshop.phase in (Phase.VOTING, Phase.CLOSED):
+        raise InstructionsLocked(
+            _(
+                "Voting has started, so the instructions can no longer be changed: the hall has "
+                "already read them. Duplicate the workshop to change them."
+            )
+        )
+    for name in INSTRUCTION_FIELDS:
+        if name in fields:
+            fields[name] = (fields[name] or "").strip()
+            if len(fields[name]) > INSTRUCTION_MAX_LENGTH:
+                raise InvalidInput(
+                    _("An instruction can be at most %(max)s characters long; this one has %(length)s.")
+                    % {"max": INSTRUCTION_MAX_LENGTH, "length": len(fields[name])}
+                )
     if budget_changes and has_votes(workshop):
         raise DotsLocked(
             _(
@@ -651,3 +697,85 @@ def participant_state(participant: Participant) -> ParticipantState:
     return ParticipantState(
         participant=participant, answers=own, budget=participant.workshop.dots_per_participant
     )
+
+
+# --- The presenter: joining, the projector's key and slide, moderation, time's up -------------
+
+
+def set_joining_open(workshop: Workshop, is_open: bool) -> Workshop:
+    """Open or close joining; people who already joined keep voting."""
+    with _writing():
+        workshop.joining_open = bool(is_open)
+        workshop.save(update_fields=["joining_open", "updated_at"])
+        _changed(workshop.pk)
+    return workshop
+
+
+def new_projector_key(workshop: Workshop) -> Workshop:
+    """A new projector link; the old key stops working and open projectors close on the push."""
+    from .models import new_secret
+
+    with _writing():
+        workshop.projector_secret = new_secret()
+        workshop.save(update_fields=["projector_secret", "updated_at"])
+        _changed(workshop.pk)
+    return workshop
+
+
+def _valid_slide(workshop: Workshop, slide: str) -> bool:
+    if slide in ("", "overview", "thanks", "main"):
+        return True
+    if slide.startswith("st-") and slide[3:].isdigit():
+        return workshop.statements.filter(pk=int(slide[3:])).exists()
+    return False
+
+
+def set_projector_slide(workshop: Workshop, slide: str) -> Workshop:
+    """Show this slide on every projector (the console's and the clicker's choice)."""
+    slide = str(slide or "")
+    if len(slide) > 20 or not _valid_slide(workshop, slide):
+        raise InvalidInput(_("That slide is not part of this workshop."))
+    if slide == workshop.projector_slide:
+        return workshop
+    with _writing():
+        workshop.projector_slide = slide
+        workshop.save(update_fields=["projector_slide", "updated_at"])
+        _changed(workshop.pk)
+    return workshop
+
+
+def set_notes_need_approval(workshop: Workshop, need: bool) -> Workshop:
+    """Hold new notes back from the projector until approved; turning it off releases the waiting ones."""
+    with _writing():
+        workshop.notes_need_approval = bool(need)
+        workshop.save(update_fields=["notes_need_approval", "updated_at"])
+        if not need:
+            Note.objects.filter(statement__workshop=workshop, awaiting_approval=True).update(
+                awaiting_approval=False
+            )
+        _changed(workshop.pk)
+    return workshop
+
+
+def time_is_up(workshop: Workshop, now=None) -> bool:
+    """True when the phase's countdown has run out (not paused)."""
+    return workshop.timer_running and workshop.seconds_left(now) == 0
+
+
+def apply_time_up(workshop_id: int) -> bool:
+    """When voting's time is up and the workshop closes itself then, close it; True if it closed.
+
+    Called by the live screens when a countdown reaches zero (and by the run screen on load);
+    safe to call from several at once: the workshop row is locked and the rule checked again.
+    """
+    with _writing():
+        workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
+        if (
+            workshop is None
+            or not workshop.close_when_time_is_up
+            or workshop.phase != Phase.VOTING
+            or not time_is_up(workshop)
+        ):
+            return False
+        set_phase(workshop, Phase.CLOSED)
+    return True

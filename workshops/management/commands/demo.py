@@ -1,5 +1,4 @@
 import os
-import socket
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -8,20 +7,11 @@ from django.urls import reverse
 from workshops import services
 from workshops.models import Workshop
 from workshops.ped import PED_TITLE
+from workshops.qr import lan_address
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "taplariihi-2015"  # ASCII: typed on whatever keyboard the venue lends
 DEMO_CODE = "PED235"
-
-
-def lan_address() -> str:
-    """The address phones on the same wifi can reach; no packet leaves the machine."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET: connect() on UDP only picks a route
-            return probe.getsockname()[0]
-        except OSError:
-            return "127.0.0.1"
 
 
 class Command(BaseCommand):
