@@ -21,11 +21,13 @@ $(VENV)/.installed-test: pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test system-deps
 
-# The browser tests drive Debian's Chromium; the catalogue test needs gettext's tools.
+# The browser tests drive Debian's Chromium; the catalogue test needs gettext's tools; the XLSX
+# test prints the workbook to PDF with LibreOffice (its GUI-less Calc is the smallest package).
 system-deps:
-	@command -v chromium >/dev/null && command -v msgfmt >/dev/null || { \
+	@command -v chromium >/dev/null && command -v msgfmt >/dev/null && command -v libreoffice >/dev/null || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium gettext; }
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium gettext && \
+	  $$SUDO apt-get install -y -q --no-install-recommends libreoffice-calc-nogui; }
 
 # A server fit for a seminar: daphne (HTTP + WebSockets) on every interface, DEBUG off.
 run: install

@@ -5,6 +5,7 @@ DATABASE_URL and REDIS_URL switch on PostgreSQL and channels_redis for several A
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "axes",
+    "csp",
     "workshops",
 ]
 
@@ -58,6 +61,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as axes asks. Per request it only reads an attribute that its authentication backend
+    # sets on a locked-out login: a vote or any other page costs no query.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dotvote.urls"
@@ -101,6 +108,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 20, "timeout": 10}
 
+SILENCED_SYSTEM_CHECKS: list[str] = []
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -120,7 +129,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # One process: a local-memory cache is the shared cache, as far as rate limits go.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -128,6 +137,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Login throttling (django-axes) ---
+# Axes' backend runs only inside authenticate(), i.e. on the login pages (/accounts/login/ and
+# /admin/login/); participants never log in, so their requests never touch it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A seminar hall shares one NAT address, so the lockout is by user name AND address together:
+# one wrong-typing or malicious phone in the hall locks neither the other facilitators (by
+# address alone it would) nor the facilitator on another network (by user name alone anyone
+# could lock any facilitator out from anywhere).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Failed attempts are kept; a log line per successful login is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workshop_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -155,7 +185,58 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("HTTPS", default=False)
+
+# HTTPS=true behind a TLS-terminating proxy (deploy/): the proxy must set X-Forwarded-Proto and
+# must strip it from what clients send, or a client could claim https. Off by default, because
+# `make run` on a venue's wifi is plain http and these settings would lock it out.
+HTTPS = env.bool("HTTPS", default=False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
+    # The browser keeps HSTS for a year: preload is a separate, deliberate submission.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Content-Security-Policy (django-csp): this origin only, no inline script, no eval.
+# - connect-src 'self' covers the same host's ws:/wss: sockets (CSP Level 3; Chromium,
+#   Firefox and Safari all match 'self' against ws/wss of the page's host), so no host needs
+#   naming, which matters while ALLOWED_HOSTS is "*" on a venue's LAN.
+# - htmx: base.html's htmx-config turns off its eval (hx-vars, js: values) and its injected
+#   indicator <style>; the indicator rules live in static/css/base.css.
+# - style-src-attr 'unsafe-inline': the projector's bars carry their length as style="width:
+#   N%" and arrive by socket as server-rendered HTML, so a nonce cannot cover them and 101
+#   width classes would round the figures. A style *attribute* cannot hold a selector, so the
+#   CSS attribute-selector exfiltration tricks do not apply, and any url() in it is still held
+#   to img-src/font-src 'self'; <style> elements and stylesheets stay 'self' only.
+# - img-src data: for the participant pages' empty favicon (href="data:,").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Request bodies: the largest form is a statement or a note of a few hundred characters, so
+# 256 KiB is ample; bigger bodies answer 400. Django checks this as it reads the body; daphne
+# has already buffered it by then, so the real cap in front of it is the proxy's
+# (nginx client_max_body_size in deploy/), see the README's Security section.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
 # Shown on the privacy notice and the accessibility statement.
 ORGANISER_NAME = env.str("ORGANISER_NAME", default="Dotvote")

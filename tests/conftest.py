@@ -171,3 +171,37 @@ def daphne_server(django_db_setup, django_db_blocker):
     yield url
     server.terminate()
     server.wait(timeout=10)
+
+
+# --- Content-Security-Policy: a browser test fails on any violation Chromium reports -------------
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request):
+    """The CSP violations Chromium logged during a browser test; the test fails unless it is empty.
+
+    Every context made from the session's browser (phone, laptop, or browser.new_context in the
+    test) reports its pages' console here. A test that provokes a violation on purpose clears the
+    list. Tests without a browser pay nothing: Chromium is not even started for them.
+    """
+    violations: list[str] = []
+    if "browser" not in request.fixturenames:
+        yield violations
+        return
+    browser = request.getfixturevalue("browser")
+
+    def watch(context):
+        def on_console(message):
+            if "Content Security Policy" in message.text:
+                violations.append(message.text)
+
+        context.on("console", on_console)
+        return context
+
+    original = browser.new_context
+    browser.new_context = lambda *args, **kwargs: watch(original(*args, **kwargs))
+    try:
+        yield violations
+    finally:
+        del browser.new_context  # the instance attribute; the class's method shows again
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)

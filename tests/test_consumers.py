@@ -1,5 +1,6 @@
 """The projector's WebSocket: who may listen, the first state, updates after votes, coalescing."""
 
+import json
 import re
 import threading
 from functools import partial
@@ -379,7 +380,7 @@ def test_the_clicker_on_the_projector_moves_the_slide_for_everyone(live_workshop
         communicator = projector_socket(live_workshop)
         await communicator.connect()
         await communicator.receive_from(timeout=3)
-        await communicator.send_to(text_data='{"slide": "%s"}' % slide)
+        await communicator.send_to(text_data=json.dumps({"slide": slide}))
         html = await communicator.receive_from(timeout=3)
         await communicator.send_to(text_data='{"slide": "st-999999"}')  # unknown: ignored
         quiet = await communicator.receive_nothing(timeout=0.6)

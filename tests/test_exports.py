@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from workshops import exports, services
 from workshops.models import Rating
-from workshops.tallies import NO_OPINION, tally
+from workshops.tallies import NO_OPINION, rounded_score, tally
 
 pytestmark = pytest.mark.django_db
 
@@ -60,16 +60,15 @@ def all_cells(book) -> list[str]:
     ]
 
 
-# The Summary sheet's columns (its headers are in the workshop's language).
-POSITION, NAME, DOTS, SHARE, SUPPORTERS = range(5)
-TICKS = slice(5, 11)  # the six scale columns
-COLUMN_DOTS = slice(11, 18)  # the six scale columns and "no opinion given"
-RATINGS, SCORE, SMALL = 18, 19, 20
+# The summary sheet's columns (its headers are in the workshop's language).
+POSITION, NAME, DOTS, SHARE, SUPPORTERS, RATINGS, SCORE = range(7)
+TICKS = slice(7, 13)  # the six scale columns
+REMARKS = 13
 
 
 def summary_rows(book) -> list[tuple]:
-    """The per-statement rows of the Summary sheet: those that start with a statement's position."""
-    return [row for row in book["Summary"].iter_rows(values_only=True) if isinstance(row[POSITION], int)]
+    """The per-statement rows of the summary sheet: those that start with a statement's position."""
+    return [row for row in book.worksheets[0].iter_rows(values_only=True) if isinstance(row[POSITION], int)]
 
 
 # --- The seed's worked example ----------------------------------------------------------------
@@ -94,7 +93,7 @@ def test_the_worked_example_in_the_xlsx(worked_example):
     assert [r[DOTS] for r in rows] == [5, 2, 2, 1]
     assert [r[SHARE] for r in rows] == [0.5, 0.2, 0.2, 0.1]
     assert [r[SCORE] for r in rows] == [10, None, None, -10]
-    assert all(r[SMALL] for r in rows)
+    assert all("alle 5 arviota" in r[REMARKS] for r in rows)
     first = book.worksheets[1]
     cells = list(first.iter_rows(values_only=True))
     scale = next(row for row in cells if row[1] == "Täysin samaa mieltä")
@@ -152,9 +151,9 @@ def test_the_xlsx_totals_equal_the_tally(hall):
     result = tally(hall)
     labels = exports.rating_labels(hall)
     book = read_xlsx(exports.xlsx_bytes(hall))
-    assert book.sheetnames[0] == "Summary" and book.sheetnames[-1] == "Data"
+    assert book.sheetnames[0] == "Yhteenveto" and book.sheetnames[-1] == "Tiedot"
     assert len(book.sheetnames) == 2 + len(result.statements)
-    assert "Signatures" not in book.sheetnames
+    assert "Allekirjoituslista" not in book.sheetnames
 
     rows = summary_rows(book)
     for row, st in zip(rows, result.statements, strict=True):
@@ -162,12 +161,11 @@ def test_the_xlsx_totals_equal_the_tally(hall):
         assert row[SHARE] == pytest.approx(st.share / 100)
         assert row[SUPPORTERS] == st.supporters
         assert row[RATINGS] == st.ratings
-        assert row[SCORE] == (pytest.approx(st.score) if st.score is not None else None)
+        assert row[SCORE] == (float(rounded_score(st.score)) if st.score is not None else None)
         assert list(row[TICKS]) == [c.ticks for c in st.scale]
-        assert list(row[COLUMN_DOTS]) == [c.dots for c in st.scale] + [st.columns[NO_OPINION].dots]
         assert row[NAME] == st.statement.short_name and row[POSITION] == st.statement.position
 
-    charts = book["Summary"]._charts
+    charts = book.worksheets[0]._charts
     assert len(charts) == 1 and charts[0].tagname == "barChart"
 
     for sheet, st in zip(book.worksheets[1:-1], result.statements, strict=True):
@@ -178,9 +176,10 @@ def test_the_xlsx_totals_equal_the_tally(hall):
         assert list(cells[scale + 2][1:7]) == [c.dots for c in st.scale]
         assert sum(cells[scale + 2][1:8]) == st.dots
 
-    data = list(book["Data"].iter_rows(values_only=True))
-    assert list(data[0]) == exports.LONG_COLUMNS
-    assert sum(row[4] for row in data[1:]) == result.total_dots
+    data = list(book["Tiedot"].iter_rows(values_only=True))
+    assert data[0][:5] == ("Liittymiskoodi", "Väitteen nro", "Väite", "Osallistujan nro", "Täplät")
+    assert list(data[1]) == exports.LONG_COLUMNS  # the stable keys under the headers
+    assert sum(row[4] for row in data[2:]) == result.total_dots
 
 
 def test_the_json_totals_equal_the_tally(hall):
@@ -205,14 +204,104 @@ def test_the_json_totals_equal_the_tally(hall):
 # --- Formulas are inert ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+358 40", "-5", "@SUM(A1)", "\tx", "\rx"])
-def test_it_neutralises_what_a_spreadsheet_would_run(text):
-    assert exports.neutralise(text) == "'" + text
+# Text a spreadsheet would run, whole or after a separator it splits the line at.
+RUNS = [
+    ("=1+1", "'=1+1"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ('+HYPERLINK("http://x","y")', '\'+HYPERLINK("http://x","y")'),
+    ("-1+cmd|' /C calc'!A0", "'-1+cmd|' /C calc'!A0"),
+    ("-A1*2", "'-A1*2"),
+    ("  =1+1", "  '=1+1"),
+    ("\uff1d1+1", "'\uff1d1+1"),  # a full-width equals sign
+    ("x;=1+1;", "x;'=1+1;"),
+    ("x\n=1+1", "x\n'=1+1"),
+    ("x\r\n=1+1", "x\r\n'=1+1"),
+    ("x,=1+1", "x,'=1+1"),
+    ("x\t=1+1", "x\t'=1+1"),
+    ("x; @SUM(A1)", "x; '@SUM(A1)"),
+    ("\t=1+1", "\t'=1+1"),
+]
+# Ordinary text that starts like a formula but is not one: left exactly as written.
+ORDINARY = [
+    "Hyvä idea",
+    "",
+    "5 = viisi",
+    "-5 %",
+    "Hinta nousee, -5 % ensi vuonna",
+    "- eka\n- toka\n- kolmas",
+    "+ hyvä\n- huono",
+    "+358 40 123 4567",
+    "Soita: +358 40 123 4567; tai -",
+    "Tervetuloa! Kysymyksiä?",
+    "\tsisennys",
+]
 
 
-@pytest.mark.parametrize("value", ["Hyvä idea", "", "5 = viisi", 5, -10, None])
-def test_it_leaves_ordinary_values_alone(value):
+@pytest.mark.parametrize(("text", "inert"), RUNS)
+def test_it_neutralises_what_a_spreadsheet_would_run_anywhere_in_a_cell(text, inert):
+    assert exports.neutralise(text) == inert
+
+
+@pytest.mark.parametrize(("text", "inert"), RUNS)
+def test_an_xlsx_string_cell_needs_no_apostrophe_at_its_start(text, inert):
+    # The XLSX cell's string type keeps its start inert; the pieces after separators still get one.
+    first, separator, rest = inert.partition(next((c for c in inert if c in "\n\r;,\t"), "\0"))
+    assert exports.xlsx_text(text) == first.replace("'", "", 1) + separator + rest
+
+
+@pytest.mark.parametrize("value", [*ORDINARY, 5, -10, None])
+def test_it_leaves_ordinary_text_readable(value):
     assert exports.neutralise(value) == value
+    if isinstance(value, str):
+        assert exports.xlsx_text(value) == value
+
+
+def test_the_separator_cases_come_out_inert_in_every_csv_and_the_xlsx(participant, statements):
+    notes = ["x;=1+1;", "x\n=1+1", "- eka\n- toka", "-5 %", "+358 40 123 4567"]
+    for text in notes:
+        services.add_note(participant, statements[0].pk, "S", text)
+    workshop = participant.workshop
+    for data, delimiter in (
+        (exports.long_csv(workshop), ";"),  # the data CSV opened with Finnish settings
+        (exports.long_csv(workshop), ","),
+        (exports.notes_csv(workshop), ";"),
+        (exports.sheet_csv(workshop), ";"),
+    ):
+        text = data.decode("utf-8-sig")
+        # Split as a careless spreadsheet would: at every separator and line break, quoted or not.
+        pieces = [p.strip(' "') for line in text.splitlines() for p in line.split(delimiter)]
+        assert not [p for p in pieces if p.startswith("=")], pieces
+        assert "- eka" in text and "-5 %" in text and "+358 40 123 4567" in text
+        assert "'- eka" not in text and "'-5 %" not in text and "'+358" not in text
+    book = read_xlsx(exports.xlsx_bytes(workshop))
+    values = {cell.value for cell in book["Tiedot"]["H"]}
+    assert "x;'=1+1; | x\n'=1+1 | - eka\n- toka | -5 % | +358 40 123 4567" in values
+
+
+def test_a_character_xlsx_cannot_hold_never_breaks_the_export(participant, statements):
+    """A bell (\\x07) or any control character openpyxl refuses, in every kind of cell."""
+    workshop = participant.workshop
+    workshop.title = "Demo\x07päivä\x1b"
+    workshop.save()
+    statement = statements[0]
+    statement.short_name = "Verkosto\x07"
+    statement.text = "Väite\x01 jossa\x0b ohjausmerkkejä"  # (PostgreSQL refuses \\x00 itself)
+    statement.save()
+    services.set_dots(participant, statement.pk, 3)
+    services.add_note(participant, statement.pk, "S", "Huomio\x07 ja\x08 toinen\x1f")
+    hidden, _created = services.add_note(participant, statement.pk, "T", "=1+1\x07 piilossa")
+    hidden.hidden_on_projector = True
+    hidden.save()
+    services.sign(workshop, "Nimi\x07 Sukunimi")
+
+    book = read_xlsx(exports.xlsx_bytes(workshop, signatures=True))
+    text = "\n".join(all_cells(book)) + "".join(book.sheetnames)
+    assert not [char for char in text if ord(char) < 32 and char not in "\t\n\r"]
+    assert "Huomio ja toinen" in text and "=1+1 piilossa" in text and "Nimi Sukunimi" in text
+    assert book.sheetnames[1] == "1 Verkosto"
+    assert book.worksheets[0]["A1"].value == "Demopäivä"
+    # The spreadsheet CSV is for people too: the same characters are gone there.
+    assert "\x07" not in exports.sheet_csv(workshop).decode("utf-8-sig")
 
 
 def test_a_hyperlink_note_comes_out_neutralised(participant, statements):
@@ -226,8 +315,16 @@ def test_a_hyperlink_note_comes_out_neutralised(participant, statements):
     book = read_xlsx(exports.xlsx_bytes(workshop))
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     assert not [cell for cell in cells if cell.data_type == "f"]
-    assert not [cell for cell in cells if isinstance(cell.value, str) and cell.value.startswith("=")]
-    assert "'" + FORMULA_NOTE in [cell.value for cell in book["Data"]["H"]]
+    # The cell's string type keeps it inert, so no apostrophe shows in the workbook.
+    assert FORMULA_NOTE in [cell.value for cell in book["Tiedot"]["H"]]
+    note_cells = [
+        cell
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value == FORMULA_NOTE
+    ]
+    assert note_cells and all(cell.data_type == "s" for cell in note_cells)
     # JSON is not a spreadsheet: the text stays exactly as written.
     assert json.loads(exports.json_bytes(workshop))["notes"][0]["text"] == FORMULA_NOTE
 
@@ -261,10 +358,11 @@ def test_asked_for_the_names_stand_alone_in_alphabetical_order(hall):
     assert rows == [{"name": name} for name in finnish_order]  # no numbers, no times
 
     book = read_xlsx(exports.xlsx_bytes(hall, signatures=True))
-    assert [row[0] for row in book["Signatures"].iter_rows(min_row=2, values_only=True)] == finnish_order
-    assert book["Signatures"].max_column == 1
+    names = book["Allekirjoituslista"]
+    assert [row[0] for row in names.iter_rows(min_row=2, values_only=True)] == finnish_order
+    assert names.max_column == 1
     for sheet in book.worksheets:
-        if sheet.title != "Signatures":
+        if sheet.title != "Allekirjoituslista":
             text = " ".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
             assert not any(name in text for name in NAMES)
 
@@ -289,7 +387,7 @@ def test_it_marks_small_numbers_in_every_file(voting_workshop, statements):
     assert (small["1"], small["2"]) == ("false", "true")
     assert {r["small_number"] for r in read_csv(exports.notes_csv(voting_workshop))} == {"true"}
     rows = summary_rows(read_xlsx(exports.xlsx_bytes(voting_workshop)))
-    assert [bool(r[SMALL]) for r in rows] == [False, True, True, True]
+    assert ["alle 5 arviota" in (r[REMARKS] or "") for r in rows] == [False, True, True, True]
     document = json.loads(exports.json_bytes(voting_workshop))
     assert [s["tally"]["small_number"] for s in document["statements"]] == [False, True, True, True]
 

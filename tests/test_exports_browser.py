@@ -1,11 +1,22 @@
 """The printable report in a real browser: the Print button works and a phone needs no sideways scrolling."""
 
-import pytest
+import io
 
-from workshops import services
+import pytest
+from django.utils import translation
+from pypdf import PdfReader
+
+from tests.test_exports import hall  # noqa: F401  (the 25-participant fixture)
+from workshops import exports, services
 from workshops.models import Rating
+from workshops.tallies import tally
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def squeeze(text: str) -> str:
+    """Text without its whitespace: a PDF breaks lines where the page does."""
+    return "".join(text.split())
 
 
 def log_in(context, base_url, client, user):
@@ -34,3 +45,43 @@ def test_the_report_prints_and_fits_a_320_px_screen(
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
     finally:
         context.close()
+
+
+def test_the_report_prints_on_a4_with_a_one_page_summary_and_no_lonely_page(
+    daphne_server,
+    browser,
+    client,
+    owner,
+    hall,  # noqa: F811
+):
+    result = tally(hall)
+    with translation.override("fi"):
+        sentences = exports.summary_sentences(result)
+    context = browser.new_context()
+    try:
+        log_in(context, daphne_server, client, owner)
+        page = context.new_page()
+        page.goto(f"{daphne_server}/workshops/{hall.code}/report/")
+        pdf = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    finally:
+        context.close()
+    pages = [p.extract_text() for p in pdf.pages]
+    # Page one is the whole summary; then one page per statement.
+    assert len(pages) == 1 + len(result.statements)
+    first = squeeze(pages[0])
+    for st in result.statements:
+        assert squeeze(f"{st.statement.position}. {st.statement.short_name}") in first  # never cut
+        assert squeeze(exports.score_text(st.score)) in first
+    for sentence in sentences:
+        assert squeeze(sentence) in first
+    assert squeeze("Liitteessä on oma sivu kullekin väitteelle.") in first
+    assert squeeze("Täplät väitteittäin") in first  # the chart, last on the summary page
+    for number, (text, st) in enumerate(zip(pages[1:], result.statements, strict=True), start=2):
+        assert squeeze(f"Väite {st.statement.position}: {st.statement.short_name}") in squeeze(text), number
+    for number, text in enumerate(pages, start=1):
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert len(lines) >= 5, f"page {number} holds only {lines}"
+    # A real minus sign for a negative score, and no heading printed twice on page one.
+    if any(st.score is not None and st.score < -0.05 for st in result.statements):
+        assert "\u2212" in pages[0]
+    assert first.count(squeeze("Täplät väitteittäin")) == 1

@@ -16,7 +16,7 @@ from workshops.tallies import tally
 
 pytestmark = pytest.mark.django_db
 
-FORMATS = ["csv", "notes_csv", "xlsx", "json", "signatures_csv"]
+FORMATS = ["sheet_csv", "csv", "notes_csv", "xlsx", "json", "signatures_csv"]
 
 
 @pytest.fixture
@@ -28,6 +28,11 @@ def voted(worked_example, participant, statements):
     hidden.save()
     services.sign(participant.workshop, "Liisa Lähde")
     return participant.workshop
+
+
+def workbook_values(content: bytes) -> dict:
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book}
 
 
 def export_url(workshop, fmt):
@@ -50,6 +55,8 @@ def test_the_owner_downloads_each_format_with_a_proper_filename(owner_client, vo
     assert response["Cache-Control"] == "no-store"
     if fmt == "json":  # the one file that records when it was made
         assert response.json()["rows"] == exports.json_document(voted)["rows"]
+    elif fmt == "xlsx":  # the zip's entries carry their time to the second: compare the cells
+        assert workbook_values(response.content) == workbook_values(exports.export(voted, fmt).content)
     else:
         assert response.content == exports.export(voted, fmt).content
 
@@ -62,10 +69,11 @@ def test_the_downloaded_csv_totals_equal_the_tally(owner_client, voted):
 
 def test_the_signature_list_is_in_the_workbook_only_when_ticked(owner_client, voted):
     plain = openpyxl.load_workbook(io.BytesIO(owner_client.get(export_url(voted, "xlsx")).content))
-    assert "Signatures" not in plain.sheetnames
+    assert "Allekirjoituslista" not in plain.sheetnames
     ticked = owner_client.get(export_url(voted, "xlsx"), {"signatures": "1"}).content
     book = openpyxl.load_workbook(io.BytesIO(ticked))
-    assert [row[0] for row in book["Signatures"].iter_rows(values_only=True)][1:] == ["Liisa Lähde"]
+    names = book["Allekirjoituslista"]
+    assert [row[0] for row in names.iter_rows(values_only=True)][1:] == ["Liisa Lähde"]
     document = owner_client.get(export_url(voted, "json"), {"signatures": "1"}).json()
     assert document["signatures"] == ["Liisa Lähde"]
     assert "signatures" not in owner_client.get(export_url(voted, "json")).json()
@@ -106,8 +114,20 @@ def test_the_export_page_links_every_download(owner_client, voted):
     for fmt in FORMATS:
         assert export_url(voted, fmt) in page
     assert reverse("report", args=[voted.code]) in page
-    assert 'name="signatures" value="1"' in page
+    # One click each: the workbook and the JSON with the signature list are links of their own.
+    assert export_url(voted, "xlsx") + "?signatures=1" in page
+    assert export_url(voted, "json") + "?signatures=1" in page
     assert "Liisa" not in page
+    # The page says which CSV is for people and which for programs.
+    assert "Taulukko (CSV)" in page and "Aineisto (CSV)" in page and "puolipisteillä" in page
+
+
+def test_the_signature_list_button_is_disabled_with_a_reason_when_nobody_signed(owner_client, workshop):
+    page = owner_client.get(reverse("export_page", args=[workshop.code])).content.decode()
+    assert export_url(workshop, "signatures_csv") not in page
+    assert "?signatures=1" not in page
+    assert 'disabled aria-describedby="names-hint"' in page
+    assert 'id="names-hint">Kukaan ei ole vielä allekirjoittanut listaa.<' in page
 
 
 def test_the_report_shows_the_tallies_charts_and_notes_in_the_workshops_language(owner_client, voted):
@@ -143,13 +163,18 @@ def test_the_command_writes_each_format(voted, tmp_path, fmt):
     result = tally(voted)
     if fmt == "xlsx":
         book = openpyxl.load_workbook(io.BytesIO(content))
-        assert "Summary" in book.sheetnames and "Signatures" not in book.sheetnames
+        assert "Yhteenveto" in book.sheetnames and "Allekirjoituslista" not in book.sheetnames
     elif fmt == "json":
         assert json.loads(content)["workshop"]["total_dots"] == result.total_dots
     else:
         rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
-        expected = {"csv": 4, "notes_csv": 2, "signatures_csv": 1}[fmt]
-        assert len(rows) == expected
+        if fmt == "sheet_csv":
+            rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+            # The header, 4 statements, the total, a blank line, the notes' header and the one
+            # note not hidden on the projector.
+            assert len(rows) == 1 + 4 + 1 + 1 + 1 + 1
+        else:
+            assert len(rows) == {"csv": 4, "notes_csv": 2, "signatures_csv": 1}[fmt]
 
 
 def test_the_command_adds_the_signatures_when_asked(voted, tmp_path):

@@ -34,8 +34,8 @@ MEASURE = """() => {
     if (cs.visibility === 'hidden') continue;
     const what = el.tagName + '.' + el.className + ' "' + (el.textContent || '').trim().slice(0, 30) + '"';
     if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1) problems.push('outside: ' + what);
-    if (el instanceof HTMLElement && cs.overflow !== 'visible' &&
-        (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)) problems.push('clipped: ' + what);
+    const clipped = el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
+    if (el instanceof HTMLElement && cs.overflow !== 'visible' && clipped) problems.push('clipped: ' + what);
     const size = parseFloat(cs.fontSize);
     if ([...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) && size < smallest) {
       smallest = size; smallestText = what;

@@ -104,9 +104,16 @@ class WorkshopEditForm(WorkshopSettingsForm):
                 }
 
     def clean_delete_after(self):
+        # The same range update_workshop enforces: today .. five years ahead.
+        from .services import InvalidInput, check_delete_after
+
         value = self.cleaned_data["delete_after"]
         if value < timezone.localdate():
             raise forms.ValidationError(_("Choose today or a later date."))
+        try:
+            check_delete_after(value)
+        except InvalidInput as refused:
+            raise forms.ValidationError(refused.message) from None
         return value
 
 

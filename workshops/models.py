@@ -280,3 +280,21 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.text[:40]}"
+
+
+class PhaseRecord(models.Model):
+    """When a phase of a workshop started and ended (written by services.set_phase), for the report."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="phase_records")
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
+    started_at = models.DateTimeField()
+    # Empty while the phase is the current one.
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["workshop", "started_at", "id"]
+        verbose_name = _("phase record")
+        verbose_name_plural = _("phase records")
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id} {self.phase} {self.started_at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import live
@@ -28,6 +29,7 @@ from .models import (
     NoteKind,
     Participant,
     Phase,
+    PhaseRecord,
     Rating,
     ResultsVisibility,
     Signature,
@@ -328,6 +330,9 @@ def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Wor
                 "updated_at",
             ]
         )
+        # The phase history for the report: close the open record, open the new phase's.
+        PhaseRecord.objects.filter(workshop=workshop, ended_at__isnull=True).update(ended_at=now)
+        PhaseRecord.objects.create(workshop=workshop, phase=phase, started_at=now)
         _changed(workshop.pk)
     return workshop
 
@@ -451,6 +456,26 @@ def create_workshop(
 # --- The facilitator's workshops: statements, copies, clearing, retention ---------------------
 
 MAX_STATEMENTS = 50
+# "Delete data after" lies between today and this many years ahead: a far date keeps personal
+# data for no reason, and 9999-12-31 broke every join (the date arithmetic overflowed).
+MAX_RETENTION_YEARS = 5
+
+
+def latest_delete_after(today=None):
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + MAX_RETENTION_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + MAX_RETENTION_YEARS, day=28)
+
+
+def check_delete_after(value) -> None:
+    today = timezone.localdate()
+    if not today <= value <= latest_delete_after(today):
+        raise InvalidInput(
+            _("Choose a date between today and %(latest)s.")
+            % {"latest": date_format(latest_delete_after(today), "SHORT_DATE_FORMAT")}
+        )
 
 
 class DotsLocked(WorkshopError):
@@ -488,6 +513,8 @@ def update_workshop(workshop: Workshop, **fields) -> Workshop:
                 "the votes already cast were spent under the old rule. Clear the votes first."
             )
         )
+    if "delete_after" in fields and fields["delete_after"] != workshop.delete_after:
+        check_delete_after(fields["delete_after"])
     for name, value in fields.items():
         setattr(workshop, name, value)
     with _writing():
@@ -519,6 +546,9 @@ def _statement_of(workshop: Workshop, statement_id) -> Statement:
 def add_statement(workshop: Workshop, short_name: str, text: str) -> Statement:
     short_name, text = _clean_statement(short_name, text)
     with _writing():
+        # Adds queue on the workshop's row, so the cap and the next position are read by one
+        # writer at a time (without the lock, 20 parallel adds made 55 statements).
+        Workshop.objects.select_for_update().filter(pk=workshop.pk).first()
         ensure_statements_editable(workshop)
         if workshop.statements.count() >= MAX_STATEMENTS:
             raise InvalidInput(_("A workshop can have at most %(max)s statements.") % {"max": MAX_STATEMENTS})

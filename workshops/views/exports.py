@@ -8,7 +8,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from .. import exports
-from .access import owned_workshop
+from ..access import owned_workshop
 
 
 @login_required

@@ -1,5 +1,8 @@
 import os
+import secrets
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.urls import reverse
@@ -10,8 +13,28 @@ from workshops.ped import PED_TITLE
 from workshops.qr import lan_address
 
 DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "taplariihi-2015"  # ASCII: typed on whatever keyboard the venue lends
 DEMO_CODE = "PED235"
+# Generated once per checkout and kept out of git (like .secret_key): `make run` serves every
+# interface of a venue's network, so a password written in the repository would open it to all.
+DEMO_PASSWORD_FILE = ".demo_password"
+# Lower-case letters and digits without look-alikes (l/1, o/0): read off a projector and typed
+# on whatever keyboard the venue lends.
+_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def demo_password_file() -> Path:
+    return Path(settings.BASE_DIR) / DEMO_PASSWORD_FILE
+
+
+def demo_password() -> tuple[str, bool]:
+    """The demo password, and whether it was made just now (then it is set on the account)."""
+    path = demo_password_file()
+    if path.exists():
+        return path.read_text().strip(), False
+    password = "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4))
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password, True
 
 
 class Command(BaseCommand):
@@ -19,9 +42,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         User = get_user_model()
+        password, new_password = demo_password()
         user, created = User.objects.get_or_create(username=DEMO_USERNAME)
-        if created:
-            user.set_password(DEMO_PASSWORD)
+        # A new file also replaces whatever password an older checkout gave the account.
+        if created or new_password:
+            user.set_password(password)
             user.save()
         workshop = Workshop.objects.filter(code=DEMO_CODE).first()
         if workshop is None:
@@ -32,7 +57,11 @@ class Command(BaseCommand):
         base = f"http://{lan_address()}:{port}"
         self.stdout.write(
             f"Facilitator: {base}{reverse('login')}  user {DEMO_USERNAME!r}"
-            + (f" password {DEMO_PASSWORD!r}" if created else " (password as set before)")
+            + (
+                f" password {password!r} (kept in {DEMO_PASSWORD_FILE})"
+                if user.check_password(password)
+                else " (password as set before; reset it with `manage.py create_facilitator --reset demo`)"
+            )
         )
         self.stdout.write(f"Demo workshop {workshop.title!r}, join code {workshop.code}")
         self.stdout.write(f"Phones on the same wifi join at: {base}/{workshop.code}")

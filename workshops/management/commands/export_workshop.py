@@ -8,7 +8,10 @@ from workshops.models import Workshop, normalise_join_code
 
 
 class Command(BaseCommand):
-    help = "Export one workshop's results as CSV, notes CSV, XLSX, JSON or the signature list."
+    help = (
+        "Export one workshop's results: spreadsheet CSV (sheet_csv), data CSV (csv), notes CSV, XLSX, JSON "
+        "or the signature list."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("code", help="the workshop's join code")
