@@ -86,8 +86,8 @@ def score_text(score: float | None) -> str:
     value = tallies.rounded_score(score)
     if value is None:
         return "–"
-    sign = "+" if value > 0 else "−" if value < 0 else "±"
-    return sign + number_format(abs(value), 1)
+    # As the report and the exports print it: "+0,8", "−0,6" (a real minus sign), "0,0".
+    return ("+" if value > 0 else "\u2212" if value < 0 else "") + number_format(abs(value), 1)
 
 
 def score_position(score: float | None) -> str:
@@ -195,7 +195,7 @@ def _voting(state):
     first = (
         _time_up(state)
         if state.time_up
-        else Slide("voting", "voting", _("Voting"), {"join": _join_data(state)})
+        else Slide("voting", "voting", str(state.workshop.get_phase_display()), {"join": _join_data(state)})
     )
     return [first] + (_results(state) if state.workshop.results_visible else [])
 
