@@ -23,6 +23,8 @@
   }
 
   function overflows(slide) {
+    // Into its bottom padding counts too (scrollHeight), as does anything beyond its box.
+    if (slide.scrollHeight > slide.clientHeight + 1 || slide.scrollWidth > slide.clientWidth + 1) return true;
     var box = slide.getBoundingClientRect();
     var els = slide.querySelectorAll("*");
     for (var i = 0; i < els.length; i++) {
@@ -55,7 +57,7 @@
     if (!slide) return;
     delete slide.dataset.fit;
     fitNotes(slide);
-    for (var level = 1; level <= 2 && overflows(slide); level++) {
+    for (var level = 1; level <= 3 && overflows(slide); level++) {
       slide.dataset.fit = String(level);
       fitNotes(slide);
     }
