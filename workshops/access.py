@@ -100,8 +100,12 @@ def _read(cookies: dict, name: str):
 
 
 def participant_from_cookies(cookies: dict, workshop: Workshop) -> Participant | None:
-    """The participant this phone's cookie names in this workshop (a request's or a socket's cookies)."""
-    return services.participant_by_token(workshop, _read(cookies, participant_cookie(workshop)))
+    """The participant this phone's cookie names in this workshop (a request's or a socket's cookies).
+
+    A phone that was in an earlier round of the workshop joins this round by the same cookie.
+    """
+    token = _read(cookies, participant_cookie(workshop))
+    return services.participant_by_token(workshop, token) or services.carry_into_round(workshop, token)
 
 
 def has_signed(cookies: dict, workshop: Workshop) -> bool:
@@ -132,3 +136,18 @@ def page_language(cookies: dict, default: str = settings.LANGUAGE_CODE) -> str:
     """
     code = cookies.get(settings.LANGUAGE_COOKIE_NAME)
     return code if code in dict(settings.LANGUAGES) else default
+
+
+# --- Paper sheets -----------------------------------------------------------------------------
+
+
+def paper_workshop(request, code: str) -> Workshop:
+    """The workshop if this user may enter its paper sheets: the owner (or staff) or a helper the
+    owner named for it; else 404. Only the owner controls the workshop (`owned_workshop`)."""
+    workshop = workshop_by_code(code)
+    user = request.user
+    if workshop is None or not (
+        owns(user, workshop) or (user.is_authenticated and workshop.helpers.filter(pk=user.pk).exists())
+    ):
+        raise Http404
+    return workshop

@@ -25,7 +25,19 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .models import Answer, Note, NoteKind, Participant, Phase, PhaseRecord, Rating, Signature, Workshop
+from . import screens, services
+from .models import (
+    Answer,
+    Note,
+    NoteKind,
+    PaperSheetEdit,
+    Participant,
+    Phase,
+    PhaseRecord,
+    Rating,
+    Signature,
+    Workshop,
+)
 from .tallies import NO_OPINION, SMALL_NUMBER, WorkshopTally, rounded_score, tally
 
 # Bump when a field is renamed or removed; adding a field keeps the version.
@@ -45,6 +57,8 @@ LONG_COLUMNS = [
     "notes_T",
     # Appended after the agreed columns: fewer than SMALL_NUMBER ratings can identify people.
     "small_number",
+    # "phone" or "paper" (a sheet typed in by the facilitator or a helper).
+    "source",
 ]
 NOTE_COLUMNS = [
     "workshop_code",
@@ -139,7 +153,7 @@ def long_rows(workshop: Workshop, result: WorkshopTally | None = None) -> list[d
     result = result or tally(workshop)
     labels = rating_labels(workshop)
     numbers = list(
-        Participant.objects.filter(workshop=workshop).order_by("number").values_list("id", "number")
+        Participant.objects.filter(workshop=workshop).order_by("number").values_list("id", "number", "source")
     )
     answers = {
         (a["participant_id"], a["statement_id"]): a
@@ -160,7 +174,7 @@ def long_rows(workshop: Workshop, result: WorkshopTally | None = None) -> list[d
     rows = []
     for st in result.statements:
         statement = st.statement
-        for participant_id, number in numbers:
+        for participant_id, number, source in numbers:
             answer = answers.get((participant_id, statement.pk), {})
             rating = answer.get("rating") or ""
             row = {
@@ -177,6 +191,7 @@ def long_rows(workshop: Workshop, result: WorkshopTally | None = None) -> list[d
                     notes.get((participant_id, statement.pk, kind), [])
                 )
             row["small_number"] = st.small_number
+            row["source"] = source
             rows.append(row)
     return rows
 
@@ -291,6 +306,9 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
                 for record in PhaseRecord.objects.filter(workshop=workshop)
             ],
             "participants": result.participants,
+            "participants_by_source": services.source_counts(workshop),
+            "round": workshop.round_number,
+            "previous_round_code": workshop.previous_round.code if workshop.previous_round_id else None,
             "spent_all_dots": result.spent_all_dots,
             "finished": result.finished,
             "total_dots": result.total_dots,
@@ -300,6 +318,17 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
         "statements": [_statement_document(st, labels) for st in result.statements],
         "rows": long_rows(workshop, result),
         "notes": note_rows(workshop, result),
+        # Who typed in, corrected or removed which paper sheet, and what changed (oldest first).
+        "paper_sheet_edits": [
+            {
+                "participant_number": edit.participant_number,
+                "action": edit.action,
+                "by": edit.edited_by_name,
+                "at": _local_iso(edit.edited_at),
+                "change": edit.change,
+            }
+            for edit in PaperSheetEdit.objects.filter(workshop=workshop).order_by("edited_at", "id")
+        ],
     }
     if signatures:
         document["signatures"] = signature_names(workshop)
@@ -743,6 +772,7 @@ def data_headers() -> dict[str, str]:
         "rating_label": _("Rating"),
         **{f"notes_{kind}": str(kinds[kind]) for kind in NoteKind.values},
         "small_number": _("Fewer than %(n)s ratings") % {"n": SMALL_NUMBER},
+        "source": _("Source (phone or paper)"),
     }
 
 
@@ -934,4 +964,6 @@ def report_context(workshop: Workshop) -> dict:
             ),
             "small_number": SMALL_NUMBER,
             "generated_at": timezone.now(),
+            # This round beside the previous one; None for a first round.
+            "rounds": screens.round_comparison(workshop),
         }

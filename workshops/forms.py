@@ -1,3 +1,5 @@
+import re
+
 from django import forms  # noqa: F401
 from django.conf import settings
 from django.utils import timezone
@@ -212,3 +214,120 @@ class SignatureForm(forms.Form):
         strip=True,
         error_messages={"required": _("Write your name to sign the list.")},
     )
+
+
+# --- Paper sheets, helpers, comparison --------------------------------------------------------
+
+# A note line may start with its SWOT letter: "S: good", "o) chance", "T - risk".
+NOTE_LINE = re.compile(r"^([SWOT])(?:\s*[:).–-]\s*|\s+)(.+)$", re.IGNORECASE)
+# The paper sheet's two SWOT boxes and the kind a line without a letter gets in each.
+NOTE_BOXES = (("so", NoteKind.STRENGTH), ("wt", NoteKind.WEAKNESS))
+
+
+def note_lines(text: str, default_kind: str) -> list[tuple[str, str]]:
+    """One note per line of a SWOT box, its kind from a leading letter or the box's default."""
+    notes = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = NOTE_LINE.match(line)
+        notes.append((match[1].upper(), match[2].strip()) if match else (default_kind, line))
+    return notes
+
+
+class PaperSheetForm(forms.Form):
+    """One paper sheet: for each statement, in the sheet's order, its dots, its tick, its two SWOT boxes.
+
+    The fields are made in that order, so the page's Tab order runs along the paper sheet.
+    """
+
+    def __init__(self, statements, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.statements = list(statements)
+        ticks = [("", _("No tick")), *Rating.choices]
+        # Room for the service's most notes per statement, each at its longest, one per line.
+        box_length = (NOTE_MAX_LENGTH + 4) * 20
+        for statement in self.statements:
+            n = statement.pk
+            self.fields[f"dots_{n}"] = forms.IntegerField(
+                label=_("Dots"),
+                min_value=0,
+                max_value=MAX_DOTS,
+                required=False,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "paper-dots"}),
+            )
+            self.fields[f"rating_{n}"] = forms.ChoiceField(
+                label=_("Tick"), choices=ticks, required=False, widget=forms.RadioSelect
+            )
+            self.fields[f"so_{n}"] = forms.CharField(
+                label=_("Strengths (S) and opportunities (O)"),
+                required=False,
+                max_length=box_length,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"wt_{n}"] = forms.CharField(
+                label=_("Weaknesses (W) and threats (T)"),
+                required=False,
+                max_length=box_length,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        if self.statements:
+            # After Enter saved a sheet, the next one starts at its first field.
+            self.fields[f"dots_{self.statements[0].pk}"].widget.attrs["autofocus"] = True
+
+    def rows(self):
+        """The template's rows: each statement with its bound fields."""
+        for statement in self.statements:
+            n = statement.pk
+            yield {
+                "statement": statement,
+                "dots": self[f"dots_{n}"],
+                "rating": self[f"rating_{n}"],
+                "so": self[f"so_{n}"],
+                "wt": self[f"wt_{n}"],
+            }
+
+    def sheet(self) -> tuple[dict, dict, dict]:
+        """The cleaned sheet as `services.enter_paper_sheet` takes it."""
+        data = self.cleaned_data
+        dots, ratings, notes = {}, {}, {}
+        for statement in self.statements:
+            n = statement.pk
+            dots[n] = data.get(f"dots_{n}") or 0
+            ratings[n] = data.get(f"rating_{n}") or None
+            notes[n] = [note for box, kind in NOTE_BOXES for note in note_lines(data.get(f"{box}_{n}"), kind)]
+        return dots, ratings, notes
+
+    @staticmethod
+    def initial_of(state) -> dict:
+        """A sheet as entered (services.ParticipantState), as the form's initial values."""
+        initial = {}
+        for own in state.answers:
+            n = own.statement.pk
+            initial[f"dots_{n}"] = own.dots or None
+            initial[f"rating_{n}"] = own.rating or ""
+            for box, kinds in (("so", "SO"), ("wt", "WT")):
+                initial[f"{box}_{n}"] = "\n".join(
+                    f"{note.kind}: {note.text}" for note in own.notes if note.kind in kinds
+                )
+        return initial
+
+
+class HelperForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150, strip=True)
+
+
+def compare_query(query) -> tuple[list[str], dict[int, int]]:
+    """The comparison page's query: the join codes picked (`w`) and the matches made by hand
+    (`same_<statement id>=<statement id>`), malformed parts dropped."""
+    from .comparison import MAX_COMPARED
+    from .models import normalise_join_code
+
+    codes = list(dict.fromkeys(normalise_join_code(c)[:20] for c in query.getlist("w") if c.strip()))
+    by_hand = {}
+    for key, value in query.items():
+        name, _sep, statement_id = key.partition("_")
+        if name == "same" and statement_id.isdigit() and value.isdigit() and len(by_hand) < 500:
+            by_hand[int(statement_id)] = int(value)
+    return codes[:MAX_COMPARED], by_hand

@@ -1,3 +1,4 @@
+import json
 import secrets
 from datetime import timedelta
 
@@ -115,6 +116,24 @@ class Workshop(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Accounts the owner names to type in paper sheets; only the owner controls the workshop.
+    helpers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="helped_workshops",
+        verbose_name=_("paper sheet helpers"),
+    )
+    # A round is a workshop of its own, linked to the round it repeats; the newest round holds
+    # the join code, so phones that were in the previous round find it by the same code.
+    previous_round = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_round",
+        verbose_name=_("previous round"),
+    )
+    round_number = models.PositiveSmallIntegerField(_("round"), default=1)
     # The presenter's state (issues 11 and 12).
     joining_open = models.BooleanField(_("joining open"), default=True)
     notes_need_approval = models.BooleanField(
@@ -188,13 +207,19 @@ class Statement(models.Model):
         return f"{self.position}. {self.short_name}"
 
 
+class Source(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    PAPER = "paper", _("Paper")
+
+
 class Participant(models.Model):
-    """A phone in the hall. Deliberately nameless: see Signature."""
+    """A phone in the hall, or a paper sheet typed in. Deliberately nameless: see Signature."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="participants")
     number = models.PositiveIntegerField(_("participant number"))
     token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
     joined_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(_("source"), max_length=5, choices=Source.choices, default=Source.PHONE)
 
     class Meta:
         ordering = ["workshop", "number"]
@@ -298,3 +323,35 @@ class PhaseRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop_id} {self.phase} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PaperSheetEdit(models.Model):
+    """One entry, correction or removal of a paper sheet: who, when, and a short JSON of what."""
+
+    class Action(models.TextChoices):
+        ENTERED = "entered", _("Entered")
+        CORRECTED = "corrected", _("Corrected")
+        REMOVED = "removed", _("Removed")
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="paper_edits")
+    # The number, not a link: a removed sheet's participant is gone but its log stays.
+    participant_number = models.PositiveIntegerField(_("participant number"))
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    edited_by_name = models.CharField(_("by"), max_length=150)
+    change = models.JSONField(_("change"), default=dict)
+    edited_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["workshop", "-edited_at", "-id"]
+        verbose_name = _("paper sheet edit")
+        verbose_name_plural = _("paper sheet edits")
+
+    def __str__(self) -> str:
+        return f"{self.participant_number} {self.action} by {self.edited_by_name}"
+
+    @property
+    def change_text(self) -> str:
+        return json.dumps(self.change, ensure_ascii=False, separators=(", ", ": "))

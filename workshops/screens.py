@@ -329,3 +329,69 @@ def waiting_live_context(workshop: Workshop) -> dict:
         "live_url": reverse("participant_live", args=[workshop.code]),
         "home_url": reverse("participant_home", args=[workshop.code]),
     }
+
+
+# --- Rounds: this round beside the previous one ------------------------------------------------
+
+
+def _change(before, after, decimals: int) -> dict:
+    """A change told by an arrow, a word for screen readers and a signed number, never colour alone."""
+    if before is None or after is None:
+        return {"arrow": "", "word": "", "text": "–"}
+    delta = after - before
+    if delta > 0:
+        arrow, word, sign = "▲", _("up"), "+"
+    elif delta < 0:
+        arrow, word, sign = "▼", _("down"), "−"
+    else:
+        arrow, word, sign = "=", _("no change"), "±"
+    return {"arrow": arrow, "word": word, "text": sign + number_format(abs(delta), decimals)}
+
+
+def round_comparison(workshop: Workshop) -> dict | None:
+    """Per statement: dots, share and score in the previous round and in this one, and the change.
+
+    None for a first round. Statements are matched by text, then by position (a statement
+    reworded before the round opened is still the same slot on the sheet).
+    """
+    from . import comparison
+
+    previous = workshop.previous_round
+    if previous is None:
+        return None
+    pair = [previous, workshop]
+    result = comparison.compare(pair)
+    by_position = {
+        s.position: s for row in result.rows for w, s in row.statements.items() if w == previous.pk
+    }
+    by_hand = {}
+    for row in result.rows:
+        if not row.complete and workshop.pk in row.statements:
+            mine = row.statements[workshop.pk]
+            theirs = by_position.get(mine.position)
+            if theirs is not None and not result.row_of(theirs.pk).complete:
+                by_hand[mine.pk] = theirs.pk
+    if by_hand:
+        result = comparison.compare(pair, by_hand)
+    rows = []
+    for row in result.rows:
+        before, now = row.cells
+        if now is None:
+            continue  # a statement dropped from this round
+        share_before = round(before.tally.share, 1) if before else None
+        share_now = round(now.tally.share, 1)
+        rows.append(
+            {
+                "statement": now.tally.statement,
+                "before": before,
+                "now": now,
+                "dots": _change(before.tally.dots if before else None, now.tally.dots, 0),
+                "share": _change(share_before, share_now, 1),
+                "score": _change(before.score if before else None, now.score, 1),
+                "score_before": score_text(float(before.score))
+                if before and before.score is not None
+                else "–",
+                "score_now": score_text(float(now.score)) if now.score is not None else "–",
+            }
+        )
+    return {"previous": previous, "workshop": workshop, "rows": rows}

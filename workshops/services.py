@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -27,14 +28,18 @@ from .models import (
     Answer,
     Note,
     NoteKind,
+    PaperSheetEdit,
     Participant,
     Phase,
     PhaseRecord,
     Rating,
     ResultsVisibility,
     Signature,
+    Source,
     Statement,
     Workshop,
+    new_join_code,
+    new_secret,
 )
 
 
@@ -126,19 +131,28 @@ def join(workshop: Workshop) -> Participant:
     if workshop.phase == Phase.CLOSED:
         raise VotingNotOpen(_("This workshop has closed."))
     with _writing():
-        # Joins queue on the workshop's row: numbering stays gapless and the limit exact.
-        locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
-        if not locked.joining_open:
+        # Phones only: the facilitator's paper sheets still get their numbers.
+        is_open = (
+            Workshop.objects.select_for_update().filter(pk=workshop.pk).values_list("joining_open", flat=True)
+        )
+        if not is_open.first():
             raise JoiningClosed(JOINING_CLOSED_MESSAGE())
-        if locked.participants.count() >= locked.participant_limit:
-            raise WorkshopFull(
-                _("This workshop is full (%(limit)s participants). Ask the facilitator to raise the limit.")
-                % {"limit": locked.participant_limit}
-            )
-        highest = locked.participants.aggregate(n=Max("number"))["n"] or 0
-        participant = Participant.objects.create(workshop=locked, number=highest + 1)
+        participant = _numbered_participant(workshop)
     _changed(workshop.pk)
     return participant
+
+
+def _numbered_participant(workshop: Workshop, **fields) -> Participant:
+    """The next participant number, phone or paper alike (inside a transaction)."""
+    # Joins queue on the workshop's row: numbering stays gapless and the limit exact.
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if locked.participants.count() >= locked.participant_limit:
+        raise WorkshopFull(
+            _("This workshop is full (%(limit)s participants). Ask the facilitator to raise the limit.")
+            % {"limit": locked.participant_limit}
+        )
+    highest = locked.participants.aggregate(n=Max("number"))["n"] or 0
+    return Participant.objects.create(workshop=locked, number=highest + 1, **fields)
 
 
 def sign(workshop: Workshop, name: str) -> Signature:
@@ -177,35 +191,64 @@ def _lock_for_voting(participant: Participant, statement_id) -> tuple[Participan
     return locked, statement
 
 
-def set_dots(participant: Participant, statement_id, dots) -> Answer:
-    """Set the participant's dots on one statement to `dots` (an absolute count, so a retry is harmless)."""
+# The rules of one answer, shared by the phone's controls and the paper sheets' entry.
+
+
+def clean_dots(dots) -> int:
     try:
         dots = int(dots)
     except (TypeError, ValueError):
         raise InvalidInput(_("The number of dots must be a whole number.")) from None
     if dots < 0:
         raise InvalidInput(_("The number of dots cannot be negative."))
+    return dots
+
+
+def check_cap(workshop: Workshop, dots: int) -> None:
+    cap = workshop.max_dots_per_statement
+    if cap is not None and dots > cap:
+        raise OverStatementCap(_("At most %(cap)s dots can go on one statement.") % {"cap": cap})
+
+
+def over_budget(workshop: Workshop, spent_elsewhere: int, dots: int) -> bool:
+    return dots > MAX_DOTS or spent_elsewhere + dots > workshop.dots_per_participant
+
+
+def budget_refusal(workshop: Workshop, left: int) -> OverBudget:
+    budget = workshop.dots_per_participant
+    return OverBudget(
+        _("You have %(budget)s dots in all and %(left)s left. Take dots off another statement first.")
+        % {"budget": budget, "left": max(0, left)}
+    )
+
+
+def clean_rating(rating: str | None) -> str | None:
+    rating = rating or None
+    if rating is not None and rating not in Rating.values:
+        raise InvalidInput(_("Choose one of the options on the scale."))
+    return rating
+
+
+def set_dots(participant: Participant, statement_id, dots) -> Answer:
+    """Set the participant's dots on one statement to `dots` (an absolute count, so a retry is harmless)."""
+    dots = clean_dots(dots)
     with _writing():
         locked, statement = _lock_for_voting(participant, statement_id)
         workshop = locked.workshop
-        cap = workshop.max_dots_per_statement
-        if cap is not None and dots > cap:
-            raise OverStatementCap(_("At most %(cap)s dots can go on one statement.") % {"cap": cap})
+        check_cap(workshop, dots)
         spent_elsewhere = (
             Answer.objects.filter(participant=locked)
             .exclude(statement=statement)
             .aggregate(s=Sum("dots"))["s"]
             or 0
         )
-        budget = workshop.dots_per_participant
-        if dots > MAX_DOTS or spent_elsewhere + dots > budget:
+        if over_budget(workshop, spent_elsewhere, dots):
             # "left" is what the participant sees left, not counting the dots already here.
             here = Answer.objects.filter(participant=locked, statement=statement).values_list(
                 "dots", flat=True
             )
-            raise OverBudget(
-                _("You have %(budget)s dots in all and %(left)s left. Take dots off another statement first.")
-                % {"budget": budget, "left": max(0, budget - spent_elsewhere - (here.first() or 0))}
+            raise budget_refusal(
+                workshop, workshop.dots_per_participant - spent_elsewhere - (here.first() or 0)
             )
         answer, _created = Answer.objects.update_or_create(
             participant=locked, statement=statement, defaults={"dots": dots}
@@ -216,9 +259,7 @@ def set_dots(participant: Participant, statement_id, dots) -> Answer:
 
 def set_rating(participant: Participant, statement_id, rating: str | None) -> Answer:
     """Tick one column of the scale, or clear the tick with an empty rating."""
-    rating = rating or None
-    if rating is not None and rating not in Rating.values:
-        raise InvalidInput(_("Choose one of the options on the scale."))
+    rating = clean_rating(rating)
     with _writing():
         locked, statement = _lock_for_voting(participant, statement_id)
         answer, _created = Answer.objects.update_or_create(
@@ -729,6 +770,319 @@ def participant_state(participant: Participant) -> ParticipantState:
     )
 
 
+# --- Paper sheets: typed in by the owner or a named helper ------------------------------------
+
+# A paper sheet has room for a handful of notes per statement; this bounds one typed sheet.
+MAX_PAPER_NOTES_PER_STATEMENT = 20
+
+
+def _refuse_on(statement: Statement, refused: WorkshopError) -> WorkshopError:
+    """The refusal, knowing which statement of the sheet it is about (for the form)."""
+    refused.statement = statement
+    return refused
+
+
+def ensure_paper_editable(workshop: Workshop) -> None:
+    """Paper sheets are entered from the start of the workshop until it is closed for good.
+
+    "For good" is when a next round has been started from it: until then, also after voting
+    has closed, a sheet brought in late can be typed in or corrected (the audit log shows it).
+    """
+    if workshop.phase == Phase.DRAFT:
+        raise VotingNotOpen(_("Paper sheets can be entered once the workshop has started."))
+    if Workshop.objects.filter(previous_round=workshop).exists():
+        raise VotingNotOpen(
+            _("A next round was started from this workshop, so its paper sheets can no longer be changed.")
+        )
+
+
+def _clean_sheet(workshop: Workshop, dots_by_statement: dict, ratings_by_statement: dict, notes: dict):
+    """The sheet checked against the phone's own rules, statement by statement along the sheet."""
+    statements = list(Statement.objects.filter(workshop=workshop).order_by("position", "id"))
+    known = {s.pk for s in statements}
+    for key in [*dots_by_statement, *ratings_by_statement, *notes]:
+        if key not in known:
+            raise UnknownStatement(_("That statement is not part of this workshop."))
+    dots, ratings, cleaned_notes = {}, {}, {}
+    spent = 0
+    for statement in statements:
+        try:
+            here = clean_dots(dots_by_statement.get(statement.pk) or 0)
+            check_cap(workshop, here)
+            if over_budget(workshop, spent, here):
+                raise budget_refusal(workshop, workshop.dots_per_participant - spent)
+            ratings[statement.pk] = clean_rating(ratings_by_statement.get(statement.pk))
+            written = list(notes.get(statement.pk) or [])
+            if len(written) > MAX_PAPER_NOTES_PER_STATEMENT:
+                raise InvalidInput(
+                    _("At most %(max)s notes per statement.") % {"max": MAX_PAPER_NOTES_PER_STATEMENT}
+                )
+            cleaned_notes[statement.pk] = [_clean_note(kind, text) for kind, text in written]
+        except WorkshopError as refused:
+            raise _refuse_on(statement, refused) from None
+        dots[statement.pk] = here
+        spent += here
+    return statements, dots, ratings, cleaned_notes
+
+
+def _sheet_of(participant: Participant, statements: list[Statement]) -> dict:
+    """A sheet as the audit log records it: by statement position, notes only counted."""
+    answers = {a.statement_id: a for a in Answer.objects.filter(participant=participant)}
+    note_counts: dict[int, int] = {}
+    for statement_id in Note.objects.filter(participant=participant).values_list("statement_id", flat=True):
+        note_counts[statement_id] = note_counts.get(statement_id, 0) + 1
+    sheet = {}
+    for statement in statements:
+        answer = answers.get(statement.pk)
+        sheet[str(statement.position)] = {
+            "dots": answer.dots if answer else 0,
+            "rating": answer.rating if answer else None,
+            "notes": note_counts.get(statement.pk, 0),
+        }
+    return sheet
+
+
+def _sheet_change(before: dict, after: dict) -> dict:
+    """Only what differs, as [before, after] per statement position and field."""
+    change = {}
+    for position, now in after.items():
+        was = before.get(position, {"dots": 0, "rating": None, "notes": 0})
+        diff = {field: [was[field], now[field]] for field in now if was[field] != now[field]}
+        if diff:
+            change[position] = diff
+    return change
+
+
+def _non_empty(sheet: dict) -> dict:
+    return {
+        position: {field: value for field, value in row.items() if value}
+        for position, row in sheet.items()
+        if any(row.values())
+    }
+
+
+def _log_paper(workshop: Workshop, user, number: int, action: str, change: dict) -> PaperSheetEdit:
+    return PaperSheetEdit.objects.create(
+        workshop=workshop,
+        participant_number=number,
+        action=action,
+        edited_by=user,
+        edited_by_name=user.get_username() if user else "",
+        change=change,
+    )
+
+
+def _paper_participant(workshop: Workshop, number) -> Participant:
+    try:
+        return Participant.objects.select_for_update().get(
+            workshop=workshop, number=int(number), source=Source.PAPER
+        )
+    except (Participant.DoesNotExist, TypeError, ValueError):
+        raise InvalidInput(_("There is no paper sheet with that number in this workshop.")) from None
+
+
+def enter_paper_sheet(
+    workshop: Workshop,
+    entered_by,
+    dots_by_statement: dict,
+    ratings_by_statement: dict,
+    notes: dict,
+    *,
+    number: int | None = None,
+) -> Participant:
+    """Enter a paper sheet as a new paper participant, or with `number` correct that sheet.
+
+    `dots_by_statement` and `ratings_by_statement` map statement ids to dots and a rating (or
+    None), `notes` maps statement ids to [(kind, text), ...]. The whole sheet is checked with the
+    phone's own rules (budget, cap, one tick, note length) before anything is written, and
+    written in one transaction: a refused sheet leaves nothing behind.
+    """
+    statements, dots, ratings, cleaned_notes = _clean_sheet(
+        workshop, dots_by_statement, ratings_by_statement, notes
+    )
+    with _writing():
+        ensure_paper_editable(workshop)
+        if number is None:
+            participant = _numbered_participant(workshop, source=Source.PAPER)
+            before = None
+        else:
+            participant = _paper_participant(workshop, number)
+            before = _sheet_of(participant, statements)
+        existing = {a.statement_id: a for a in Answer.objects.filter(participant=participant)}
+        for statement in statements:
+            answer = existing.get(statement.pk)
+            d, r = dots[statement.pk], ratings[statement.pk]
+            if answer is None and (d or r):
+                Answer.objects.create(participant=participant, statement=statement, dots=d, rating=r)
+            elif answer is not None and (answer.dots, answer.rating) != (d, r):
+                answer.dots, answer.rating = d, r
+                answer.save(update_fields=["dots", "rating", "updated_at"])
+        # Notes that stay keep their row (and whether they are hidden on the projector).
+        kept = {}
+        for note in Note.objects.filter(participant=participant):
+            key = (note.statement_id, note.kind, note.text)
+            if key in kept or (note.kind, note.text) not in cleaned_notes.get(note.statement_id, []):
+                note.delete()
+            else:
+                kept[key] = note
+        for statement in statements:
+            for kind, text in cleaned_notes[statement.pk]:
+                if (statement.pk, kind, text) not in kept:
+                    kept[(statement.pk, kind, text)] = Note.objects.create(
+                        participant=participant, statement=statement, kind=kind, text=text
+                    )
+        after = _sheet_of(participant, statements)
+        if before is None:
+            _log_paper(
+                workshop, entered_by, participant.number, PaperSheetEdit.Action.ENTERED, _non_empty(after)
+            )
+        elif change := _sheet_change(before, after):
+            _log_paper(workshop, entered_by, participant.number, PaperSheetEdit.Action.CORRECTED, change)
+        _changed(workshop.pk)
+    return participant
+
+
+def remove_paper_sheet(workshop: Workshop, removed_by, number) -> None:
+    """Delete a paper participant with its answers and notes; the log keeps what it had."""
+    with _writing():
+        ensure_paper_editable(workshop)
+        participant = _paper_participant(workshop, number)
+        statements = list(Statement.objects.filter(workshop=workshop).order_by("position", "id"))
+        sheet = _non_empty(_sheet_of(participant, statements))
+        _log_paper(workshop, removed_by, participant.number, PaperSheetEdit.Action.REMOVED, sheet)
+        participant.delete()
+        _changed(workshop.pk)
+
+
+def paper_sheet(workshop: Workshop, number) -> ParticipantState:
+    """A paper participant's sheet as entered, to correct it."""
+    try:
+        participant = Participant.objects.select_related("workshop").get(
+            workshop=workshop, number=int(number), source=Source.PAPER
+        )
+    except (Participant.DoesNotExist, TypeError, ValueError):
+        raise InvalidInput(_("There is no paper sheet with that number in this workshop.")) from None
+    return participant_state(participant)
+
+
+def source_counts(workshop: Workshop) -> dict[str, int]:
+    """How many participants came from phones and how many from paper sheets."""
+    counts = dict.fromkeys(Source.values, 0)
+    for row in Participant.objects.filter(workshop=workshop).values("source").annotate(n=Count("id")):
+        counts[row["source"]] = row["n"]
+    return counts
+
+
+def add_helper(workshop: Workshop, username: str):
+    """Name an account (by its user name) that may enter this workshop's paper sheets."""
+    User = get_user_model()
+    username = (username or "").strip()
+    user = User.objects.filter(**{f"{User.USERNAME_FIELD}__iexact": username}, is_active=True).first()
+    if user is None:
+        raise InvalidInput(_("There is no account with the user name “%(name)s”.") % {"name": username})
+    if user.pk == workshop.owner_id:
+        raise InvalidInput(_("The owner can always enter paper sheets."))
+    workshop.helpers.add(user)
+    return user
+
+
+def remove_helper(workshop: Workshop, user_id) -> None:
+    try:
+        workshop.helpers.remove(int(user_id))
+    except (TypeError, ValueError):
+        raise InvalidInput(_("That account is not a helper of this workshop.")) from None
+
+
+# --- Rounds: the same statements voted on again ---------------------------------------------
+
+# How far back a phone's cookie is followed through earlier rounds.
+MAX_ROUNDS = 50
+
+
+def start_next_round(workshop: Workshop) -> Workshop:
+    """The next round of a closed workshop: same statements, texts and settings, no votes.
+
+    The new round takes over the join code (and the projector's address), so the hall's phones and
+    the projector find it where they were; the previous round keeps its data under a new code.
+    """
+    with _writing():
+        locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        if locked.phase != Phase.CLOSED:
+            raise InvalidInput(_("Close voting before starting the next round."))
+        if Workshop.objects.filter(previous_round=locked).exists():
+            raise InvalidInput(_("The next round of this workshop has already been started."))
+        code = locked.code
+        for _attempt in range(10):
+            fresh = new_join_code()
+            if not Workshop.objects.filter(code=fresh).exists():
+                break
+        locked.code = fresh
+        locked.save(update_fields=["code", "updated_at"])
+        copied = [
+            "title",
+            "owner",
+            "language",
+            "dots_per_participant",
+            "max_dots_per_statement",
+            "collect_signatures",
+            "participant_limit",
+            "projector_secret",
+            "delete_after",
+            "pair_talk_1_question",
+            "pair_talk_2_question",
+            "voting_instruction",
+        ]
+        next_round = Workshop.objects.create(
+            code=code,
+            previous_round=locked,
+            round_number=locked.round_number + 1,
+            **{name: getattr(locked, name) for name in copied},
+        )
+        next_round.helpers.set(locked.helpers.all())
+        Statement.objects.bulk_create(
+            Statement(workshop=next_round, position=s.position, short_name=s.short_name, text=s.text)
+            for s in locked.statements.order_by("position", "id")
+        )
+        _changed(locked.pk)
+        _changed(next_round.pk)
+    workshop.code = locked.code
+    return next_round
+
+
+def earlier_rounds(workshop: Workshop) -> list[int]:
+    """The ids of the rounds before this one, the latest first."""
+    ids, current = [], workshop.previous_round_id
+    while current is not None and len(ids) < MAX_ROUNDS:
+        ids.append(current)
+        current = Workshop.objects.filter(pk=current).values_list("previous_round_id", flat=True).first()
+    return ids
+
+
+def carry_into_round(workshop: Workshop, token) -> Participant | None:
+    """A phone that was in an earlier round of this workshop, joined to this round by its cookie.
+
+    The new participant takes over the cookie's token (the earlier round's participant gets a
+    fresh one it no longer needs), so the phone's cookie names it without being set again.
+    """
+    if not token or workshop.previous_round_id is None or workshop.phase == Phase.CLOSED:
+        return None
+    earlier = earlier_rounds(workshop)
+    if not Participant.objects.filter(workshop_id__in=earlier, token=str(token)).exists():
+        return None
+    try:
+        with _writing():
+            earlier_phones = Participant.objects.select_for_update().filter(workshop_id__in=earlier)
+            previous = earlier_phones.filter(token=str(token)).first()
+            if previous is None:  # a second request of the same phone got here first
+                return participant_by_token(workshop, token)
+            Participant.objects.filter(pk=previous.pk).update(token=new_secret())
+            participant = _numbered_participant(workshop, token=str(token))
+    except WorkshopFull:
+        return None
+    _changed(workshop.pk)
+    return Participant.objects.select_related("workshop").get(pk=participant.pk)
+
+
 # --- The presenter: joining, the projector's key and slide, moderation, time's up -------------
 
 
@@ -753,11 +1107,11 @@ def new_projector_key(workshop: Workshop) -> Workshop:
 
 
 def _valid_slide(workshop: Workshop, slide: str) -> bool:
-    if slide in ("", "overview", "thanks", "main"):
-        return True
-    if slide.startswith("st-") and slide[3:].isdigit():
-        return workshop.statements.filter(pk=int(slide[3:])).exists()
-    return False
+    """A statement's slide of this workshop, or a named one ("voting", "overview", "thanks"...);
+    a name the phase's deck lacks shows the deck's first slide (screens.projector_deck)."""
+    if slide.startswith("st-"):
+        return slide[3:].isdigit() and workshop.statements.filter(pk=int(slide[3:])).exists()
+    return slide == "" or (slide.replace("_", "").isalpha() and slide.islower())
 
 
 def set_projector_slide(workshop: Workshop, slide: str) -> Workshop:

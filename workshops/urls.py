@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from .views import exports, facilitator, participant, projector, public
+from .views import compare, exports, facilitator, paper, participant, projector, public
 
 register_converter(participant.JoinCodeConverter, "joincode")
 
@@ -18,6 +18,9 @@ urlpatterns = [
     # --- Facilitator: workshops ---------------------------------------------------------------
     path("workshops/", facilitator.workshop_list, name="workshop_list"),
     path("workshops/new/", facilitator.workshop_new, name="workshop_new"),
+    # Before workshops/<code>/, so that "compare" is not read as a join code.
+    path("workshops/compare/", compare.compare, name="compare"),
+    path("workshops/compare/<str:fmt>/", compare.compare_export, name="compare_export"),
     path("workshops/<str:code>/", facilitator.workshop_run, name="workshop_run"),
     path("workshops/<str:code>/phase/", facilitator.workshop_phase, name="workshop_phase"),
     path("workshops/<str:code>/timer/", facilitator.workshop_timer, name="workshop_timer"),
@@ -50,6 +53,17 @@ urlpatterns = [
     path("workshops/<str:code>/duplicate/", facilitator.workshop_duplicate, name="workshop_duplicate"),
     path("workshops/<str:code>/clear-votes/", facilitator.workshop_clear_votes, name="workshop_clear_votes"),
     path("workshops/<str:code>/delete/", facilitator.workshop_delete, name="workshop_delete"),
+    # --- Paper sheets and rounds --------------------------------------------------------------
+    path("workshops/<str:code>/paper/", paper.paper, name="paper"),
+    path("workshops/<str:code>/paper/<int:number>/", paper.paper_edit, name="paper_edit"),
+    path("workshops/<str:code>/paper/<int:number>/remove/", paper.paper_remove, name="paper_remove"),
+    path("workshops/<str:code>/paper/helpers/", paper.helper_add, name="paper_helper_add"),
+    path(
+        "workshops/<str:code>/paper/helpers/<int:user_id>/remove/",
+        paper.helper_remove,
+        name="paper_helper_remove",
+    ),
+    path("workshops/<str:code>/next-round/", compare.next_round, name="next_round"),
     # --- Projector ----------------------------------------------------------------------------
     path("workshops/<str:code>/projector/", projector.projector_screen, name="projector_screen"),
     path("workshops/<str:code>/projector/<str:key>/", projector.projector, name="projector"),
