@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -251,6 +252,11 @@ ORGANISER_EMAIL = env.str("ORGANISER_EMAIL", default="tietosuoja@example.invalid
 
 # Data is deleted this many days after a workshop is created, unless its owner says otherwise.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=90)
+# The address phones join at, e.g. "https://dotvote.example.fi" behind a domain; empty: the host
+# the page was opened at (a loopback address is replaced by the machine's LAN address).
+PUBLIC_URL = env.str("PUBLIC_URL", default="").strip()
+if PUBLIC_URL and not PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("PUBLIC_URL must start with http:// or https://")
 
 LOGGING = {
     "version": 1,

@@ -205,3 +205,15 @@ def csp_violations(request):
     finally:
         del browser.new_context  # the instance attribute; the class's method shows again
     assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+def projector_cookie_header(workshop, key=None) -> str:
+    """The Cookie header a projector holds after its link's first visit (the key, signed)."""
+    from django.http import HttpResponse
+
+    from workshops import access
+
+    response = HttpResponse()
+    name = access.projector_cookie(workshop)
+    response.set_signed_cookie(name, key or workshop.projector_secret, salt=access.PROJECTOR_SALT)
+    return f"{name}={response.cookies[name].value}"

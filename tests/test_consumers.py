@@ -1,5 +1,6 @@
 """The projector's WebSocket: who may listen, the first state, updates after votes, coalescing."""
 
+import json
 import re
 import threading
 from functools import partial
@@ -10,11 +11,12 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from dotvote.asgi import application
-from workshops import services
+from workshops import access, services
 from workshops.models import Phase, Workshop
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,8 +60,21 @@ def socket(path: str, origin: str | None = "http://testserver", cookie: str = ""
     return WebsocketCommunicator(application, path, headers=headers)
 
 
-def projector_path(workshop, key=None) -> str:
-    return f"/ws/workshops/{workshop.code}/projector/{key or workshop.projector_secret}/"
+def projector_path(workshop) -> str:
+    return f"/ws/workshops/{workshop.code}/projector/"
+
+
+def projector_cookie(workshop, key=None) -> str:
+    """The signed cookie that the projector link's first visit leaves (holding `key`)."""
+    response = HttpResponse()
+    name = access.projector_cookie(workshop)
+    response.set_signed_cookie(name, key or workshop.projector_secret, salt=access.PROJECTOR_SALT)
+    return f"{name}={response.cookies[name].value}"
+
+
+def projector_socket(workshop, key=None, cookie="", **kwargs) -> WebsocketCommunicator:
+    cookies = "; ".join(c for c in [projector_cookie(workshop, key) if key != "" else "", cookie] if c)
+    return socket(projector_path(workshop), cookie=cookies, **kwargs)
 
 
 def total_dots(html: str) -> int | None:
@@ -86,7 +101,7 @@ def test_it_sends_the_whole_state_on_connect(live_workshop, participant, stateme
     services.set_dots(participant, statements[0].pk, 4)
 
     async def main():
-        communicator = socket(projector_path(live_workshop))
+        communicator = projector_socket(live_workshop)
         connected, _ = await communicator.connect()
         assert connected
         html = await communicator.receive_from(timeout=3)
@@ -101,7 +116,7 @@ def test_it_sends_the_whole_state_on_connect(live_workshop, participant, stateme
 
 def test_it_sends_a_new_state_after_a_vote(live_workshop, participant, statements):
     async def main():
-        communicator = socket(projector_path(live_workshop))
+        communicator = projector_socket(live_workshop)
         await communicator.connect()
         first = await communicator.receive_from(timeout=3)
         await database_sync_to_async(services.set_dots)(participant, statements[1].pk, 3)
@@ -125,7 +140,7 @@ def test_a_burst_of_votes_gives_few_snapshots_and_the_last_is_right(live_worksho
                 services.set_dots(person, statement.pk, 2)
 
     async def main():
-        communicator = socket(projector_path(live_workshop))
+        communicator = projector_socket(live_workshop)
         await communicator.connect()
         await communicator.receive_from(timeout=3)
         await database_sync_to_async(burst)()
@@ -142,7 +157,7 @@ def test_a_burst_of_votes_gives_few_snapshots_and_the_last_is_right(live_worksho
 
 def test_hidden_results_show_participation_only_until_revealed(voting_workshop, participant, statements):
     async def main():
-        communicator = socket(projector_path(voting_workshop))
+        communicator = projector_socket(voting_workshop)
         await communicator.connect()
         await communicator.receive_from(timeout=3)
         await database_sync_to_async(services.set_dots)(participant, statements[0].pk, 5)
@@ -159,19 +174,19 @@ def test_hidden_results_show_participation_only_until_revealed(voting_workshop, 
 
 
 def test_it_refuses_a_wrong_key(voting_workshop):
-    code = run(partial(refused_with, socket(projector_path(voting_workshop, key="not-the-key"))))
+    code = run(partial(refused_with, projector_socket(voting_workshop, key="not-the-key")))
     assert code == 4403
 
 
 def test_it_refuses_another_workshops_key(voting_workshop, other_facilitator):
     other = services.create_workshop(other_facilitator, "Toinen")
-    code = run(partial(refused_with, socket(projector_path(voting_workshop, key=other.projector_secret))))
+    code = run(partial(refused_with, projector_socket(voting_workshop, key=other.projector_secret)))
     assert code == 4403
 
 
 def test_it_refuses_an_unknown_workshop(voting_workshop):
-    path = f"/ws/workshops/ZZZZZZ/projector/{voting_workshop.projector_secret}/"
-    assert run(partial(refused_with, socket(path))) == 4403
+    path = "/ws/workshops/ZZZZZZ/projector/"
+    assert run(partial(refused_with, socket(path, cookie=projector_cookie(voting_workshop)))) == 4403
 
 
 def session_cookie(user) -> str:
@@ -184,7 +199,7 @@ def test_the_owners_session_needs_no_key(voting_workshop, owner):
     cookie = session_cookie(owner)  # here, not in the event loop's thread, which keeps no connection
 
     async def main():
-        communicator = socket(projector_path(voting_workshop, key="x"), cookie=cookie)
+        communicator = projector_socket(voting_workshop, key="x", cookie=cookie)
         connected, _ = await communicator.connect()
         html = await communicator.receive_from(timeout=3)
         await communicator.disconnect()
@@ -194,18 +209,18 @@ def test_the_owners_session_needs_no_key(voting_workshop, owner):
 
 
 def test_another_facilitators_session_is_refused(voting_workshop, other_facilitator):
-    communicator = socket(projector_path(voting_workshop, key="x"), cookie=session_cookie(other_facilitator))
+    communicator = projector_socket(voting_workshop, key="x", cookie=session_cookie(other_facilitator))
     assert run(partial(refused_with, communicator)) == 4403
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://testserver:8080", "null"])
 def test_it_refuses_a_page_from_another_origin(voting_workshop, origin):
-    assert run(partial(refused_with, socket(projector_path(voting_workshop), origin=origin))) == 4403
+    assert run(partial(refused_with, projector_socket(voting_workshop, origin=origin))) == 4403
 
 
 def test_a_client_without_an_origin_is_not_a_browser_and_may_connect(voting_workshop):
     async def main():
-        communicator = socket(projector_path(voting_workshop), origin=None)
+        communicator = projector_socket(voting_workshop, origin=None)
         connected, _ = await communicator.connect()
         html = await communicator.receive_from(timeout=3)
         await communicator.disconnect()
@@ -222,7 +237,7 @@ def test_a_socket_never_hears_another_workshops_votes(live_workshop, statements,
     other_statement = other.statements.first()
 
     async def main():
-        communicator = socket(projector_path(live_workshop))
+        communicator = projector_socket(live_workshop)
         await communicator.connect()
         await communicator.receive_from(timeout=3)
         await database_sync_to_async(services.set_dots)(stranger, other_statement.pk, 6)
@@ -239,7 +254,7 @@ def test_a_socket_never_hears_another_workshops_votes(live_workshop, statements,
 
 def test_it_closes_when_the_workshop_is_deleted(live_workshop):
     async def main():
-        communicator = socket(projector_path(live_workshop))
+        communicator = projector_socket(live_workshop)
         await communicator.connect()
         await communicator.receive_from(timeout=3)
         pk = live_workshop.pk
@@ -260,7 +275,7 @@ def test_deleting_a_workshop_on_its_page_closes_its_projector_socket(live_worksh
     url = reverse("workshop_delete", args=[live_workshop.code])
 
     async def main():
-        communicator = socket(projector_path(live_workshop))
+        communicator = projector_socket(live_workshop)
         await communicator.connect()
         await communicator.receive_from(timeout=3)
         response = await database_sync_to_async(client.post)(url)
@@ -334,3 +349,44 @@ def test_the_waiting_screen_needs_this_workshops_participant_cookie(workshop, ot
     for cookie in ("", f"dotvote_{workshop.code}=forged", strangers_cookie):
         communicator = socket(f"/ws/{workshop.code}/phone/", cookie=cookie)
         assert run(partial(refused_with, communicator)) == 4403
+
+
+def test_it_refuses_a_socket_with_no_projector_cookie(voting_workshop):
+    assert run(partial(refused_with, socket(projector_path(voting_workshop)))) == 4403
+
+
+def test_a_new_projector_link_closes_an_open_projector_and_refuses_the_old_key(voting_workshop):
+    old_key = voting_workshop.projector_secret
+
+    async def main():
+        communicator = projector_socket(voting_workshop)
+        await communicator.connect()
+        await communicator.receive_from(timeout=3)
+        await database_sync_to_async(services.new_projector_key)(voting_workshop)
+        message = await communicator.receive_output(timeout=3)
+        await communicator.disconnect()
+        return message
+
+    assert run(main) == {"type": "websocket.close", "code": 4403}
+    assert run(partial(refused_with, projector_socket(voting_workshop, key=old_key))) == 4403
+    voting_workshop.refresh_from_db()
+    assert voting_workshop.projector_secret != old_key
+
+
+def test_the_clicker_on_the_projector_moves_the_slide_for_everyone(live_workshop, statements):
+    slide = f"st-{statements[1].pk}"
+
+    async def main():
+        communicator = projector_socket(live_workshop)
+        await communicator.connect()
+        await communicator.receive_from(timeout=3)
+        await communicator.send_to(text_data=json.dumps({"slide": slide}))
+        html = await communicator.receive_from(timeout=3)
+        await communicator.send_to(text_data='{"slide": "st-999999"}')  # unknown: ignored
+        quiet = await communicator.receive_nothing(timeout=0.6)
+        await communicator.disconnect()
+        return html, quiet
+
+    html, quiet = run(main)
+    assert f'data-slide="{slide}"' in html and quiet
+    assert Workshop.objects.get(pk=live_workshop.pk).projector_slide == slide

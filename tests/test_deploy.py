@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
 from deploy.run import PROXY_ADDRESS, Layout, free_port
+from tests.conftest import projector_cookie_header
 from workshops import services
 from workshops.proxy import TrustedProxyMiddleware, client_address
 
@@ -127,13 +128,14 @@ def test_a_vote_through_the_proxy_reaches_projectors_on_both_workers(layout, vot
     services.set_results_visibility(voting_workshop, "live")
     port = int(layout.url.rsplit(":", 1)[1])
     ws_url = layout.url.replace("http://", "ws://")
-    path = f"/ws/workshops/{voting_workshop.code}/projector/{voting_workshop.projector_secret}/"
+    path = f"/ws/workshops/{voting_workshop.code}/projector/"  # the key rides in the cookie
+    cookie = {"Cookie": projector_cookie_header(voting_workshop)}
 
     async def listen():
         # Two sockets in a row: nginx's round robin puts them on different workers.
         async with (
-            websockets.connect(ws_url + path, origin=layout.url) as first,
-            websockets.connect(ws_url + path, origin=layout.url) as second,
+            websockets.connect(ws_url + path, origin=layout.url, additional_headers=cookie) as first,
+            websockets.connect(ws_url + path, origin=layout.url, additional_headers=cookie) as second,
         ):
             for socket in (first, second):
                 assert 'data-dots="0"' in await asyncio.wait_for(socket.recv(), 10)

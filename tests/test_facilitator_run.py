@@ -66,7 +66,12 @@ def test_the_countdown_defaults_to_the_methods_ten_minutes(owner_client, worksho
 
 
 def test_closing_stops_the_countdown(owner_client, voting_workshop):
-    post(owner_client, "workshop_phase", voting_workshop, {"phase": Phase.CLOSED, "minutes": "10"})
+    post(
+        owner_client,
+        "workshop_phase",
+        voting_workshop,
+        {"phase": Phase.CLOSED, "minutes": "10", "confirm": "1"},
+    )
     voting_workshop.refresh_from_db()
     assert voting_workshop.phase == Phase.CLOSED
     assert voting_workshop.seconds_left() is None
@@ -166,7 +171,7 @@ def test_an_htmx_control_answers_with_the_controls_and_the_live_part_out_of_band
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="run-controls"')
     assert (
-        '<section id="run-live" class="run-live panel" aria-labelledby="run-live-heading" hx-swap-oob="true">'
+        '<section id="run-live" class="run-live" aria-labelledby="run-live-heading" hx-swap-oob="true">'
         in (response.text)
     )
     assert 'aria-current="step"' in response.text

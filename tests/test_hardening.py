@@ -127,12 +127,19 @@ def test_every_kind_of_page_carries_the_policy(owner_client, worked_example, adm
     workshop = worked_example
     participant_client = Client()
     assert participant_client.post(reverse("join", args=[workshop.code])).status_code == 302
+    projector_client = Client()  # the projector link leaves its key in a cookie, then the screen
+    assert (
+        projector_client.get(
+            reverse("projector", args=[workshop.code, workshop.projector_secret])
+        ).status_code
+        == 302
+    )
     pages = {
         "public": (Client(), reverse("home")),
         "login": (Client(), reverse("login")),
         "participant": (participant_client, reverse("participant_home", args=[workshop.code])),
         "facilitator": (owner_client, reverse("workshop_run", args=[workshop.code])),
-        "projector": (Client(), reverse("projector", args=[workshop.code, workshop.projector_secret])),
+        "projector": (projector_client, reverse("projector_screen", args=[workshop.code])),
         "export": (owner_client, reverse("export", args=[workshop.code, "csv"])),
         "report": (owner_client, reverse("report", args=[workshop.code])),
         "admin": (admin_client, "/admin/"),

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from tests.conftest import projector_cookie_header
 from workshops import services
 
 from .test_consumers import run
@@ -22,7 +23,8 @@ def test_a_vote_in_this_process_reaches_a_projector_on_a_daphne_process(
 
     services.set_results_visibility(voting_workshop, "live")
     ws_url = daphne_server.replace("http://", "ws://")
-    path = f"/ws/workshops/{voting_workshop.code}/projector/{voting_workshop.projector_secret}/"
+    path = f"/ws/workshops/{voting_workshop.code}/projector/"  # the key rides in the cookie
+    cookie = {"Cookie": projector_cookie_header(voting_workshop)}
 
     def vote():
         try:
@@ -31,7 +33,9 @@ def test_a_vote_in_this_process_reaches_a_projector_on_a_daphne_process(
             connections.close_all()  # this thread's own connection
 
     async def listen():
-        async with websockets.connect(ws_url + path, origin=daphne_server) as projector:
+        async with websockets.connect(
+            ws_url + path, origin=daphne_server, additional_headers=cookie
+        ) as projector:
             first = await asyncio.wait_for(projector.recv(), 10)
             # Written here, in the test process; the socket lives in the daphne process.
             await asyncio.to_thread(vote)

@@ -13,8 +13,13 @@ def projector_url(workshop, key=None) -> str:
     return reverse("projector", args=[workshop.code, key or workshop.projector_secret])
 
 
+def projector_page(client, workshop, key=None):
+    """The projector link, followed: its key is swapped for a cookie on the way."""
+    return client.get(projector_url(workshop, key), follow=True)
+
+
 def test_it_shows_the_join_code_qr_phase_and_participation(client, voting_workshop, participant):
-    response = client.get(projector_url(voting_workshop))
+    response = projector_page(client, voting_workshop)
     html = response.content.decode()
     assert response.status_code == 200
     assert voting_workshop.title in html
@@ -23,8 +28,7 @@ def test_it_shows_the_join_code_qr_phase_and_participation(client, voting_worksh
     assert "Äänestys" in html  # the phase, in the workshop's language
     assert "data-joined>1<" in html
     assert (
-        f'ws-connect="/ws/workshops/{voting_workshop.code}/projector/{voting_workshop.projector_secret}/"'
-        in html
+        f'ws-connect="/ws/workshops/{voting_workshop.code}/projector/"' in html  # no key in the socket's URL
     )
 
 
@@ -38,7 +42,7 @@ def test_it_answers_404_to_an_unknown_code(client, voting_workshop):
 
 
 def test_the_owners_session_works_without_the_key(owner_client, voting_workshop):
-    assert owner_client.get(projector_url(voting_workshop, key="guess")).status_code == 200
+    assert projector_page(owner_client, voting_workshop, key="guess").status_code == 200
 
 
 def test_another_facilitators_session_does_not(client, voting_workshop, other_facilitator):
@@ -49,13 +53,13 @@ def test_another_facilitators_session_does_not(client, voting_workshop, other_fa
 def test_it_never_shows_a_name(client, voting_workshop, participant):
     services.sign(voting_workshop, "Maija Meikäläinen")
     assert Signature.objects.count() == 1
-    assert "Meikäläinen" not in client.get(projector_url(voting_workshop)).content.decode()
+    assert "Meikäläinen" not in projector_page(client, voting_workshop).content.decode()
 
 
 def test_hidden_results_show_participation_but_no_tallies(client, voting_workshop, participant, statements):
     services.set_dots(participant, statements[0].pk, 7)
     services.add_note(participant, statements[0].pk, NoteKind.STRENGTH, "Yhteinen ääni")
-    html = client.get(projector_url(voting_workshop)).content.decode()
+    html = projector_page(client, voting_workshop).content.decode()
     assert "data-joined>1<" in html
     assert "p-statement" not in html
     assert "Yhteinen ääni" not in html
@@ -69,7 +73,7 @@ def test_revealed_results_show_every_statement_with_dots_share_and_score(
     services.set_dots(participant, statements[1].pk, 4)
     services.set_rating(participant, statements[0].pk, "fully_agree")
     services.set_results_visibility(voting_workshop, "revealed")
-    html = client.get(projector_url(voting_workshop)).content.decode()
+    html = projector_page(client, voting_workshop).content.decode()
     assert html.count('class="p-statement"') == 4
     assert 'data-position="1" data-dots="6"' in html
     assert "60 %" in html and "40 %" in html
@@ -79,7 +83,7 @@ def test_revealed_results_show_every_statement_with_dots_share_and_score(
 
 def test_the_join_code_goes_when_the_workshop_closes(client, voting_workshop):
     services.set_phase(voting_workshop, Phase.CLOSED)
-    html = client.get(projector_url(voting_workshop)).content.decode()
+    html = projector_page(client, voting_workshop).content.decode()
     assert "<svg" not in html
     assert "data-code" not in html
 
@@ -88,17 +92,18 @@ def test_the_wall_leaves_out_hidden_notes_and_counts_the_rest(
     client, voting_workshop, participant, statements
 ):
     services.set_results_visibility(voting_workshop, "live")
-    for i in range(6):
+    for i in range(10):
         services.add_note(participant, statements[0].pk, NoteKind.OPPORTUNITY, f"Mahdollisuus {i}")
     rude, _created = services.add_note(participant, statements[0].pk, NoteKind.THREAT, "Pekka on tyhmä")
     services.add_note(participant, statements[0].pk, NoteKind.WEAKNESS, "<script>alert(1)</script>")
     services.set_note_hidden(voting_workshop, rude.pk, True)
-    html = client.get(projector_url(voting_workshop)).content.decode()
+    html = projector_page(client, voting_workshop).content.decode()
     assert "Pekka" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
-    # Four fit on a card when there are four statements; newest first, the rest counted.
-    assert "Mahdollisuus 5" in html and "Mahdollisuus 2" in html and "Mahdollisuus 1" not in html
-    assert "+2" in html
+    # Eight are drawn on the statement's slide, newest first, the rest counted (the browser
+    # leaves out those that do not fit and counts them too: test_presenter_browser).
+    assert "Mahdollisuus 9" in html and "Mahdollisuus 2" in html and "Mahdollisuus 1" not in html
+    assert "+2 lisää" in html
 
 
 def test_a_hidden_note_stays_in_the_data_and_a_push_is_scheduled(

@@ -33,6 +33,6 @@ def test_the_projector_shows_a_phones_vote_without_a_reload(
         expect(voter.locator(f"#dots-{statements[0].pk} [data-count]")).to_have_text("2")
 
         expect(first).to_have_attribute("data-dots", "2", timeout=10_000)
-        expect(projector.locator("[data-joined]")).to_have_text("1")
+        expect(projector.locator(".slide:not([hidden]) [data-joined]").first).to_have_text("1")
     finally:
         big_screen.close()

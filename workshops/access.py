@@ -43,6 +43,43 @@ def may_project(workshop: Workshop, key: str, user) -> bool:
     return secrets.compare_digest(str(key), workshop.projector_secret) or owns(user, workshop)
 
 
+# --- The projector's cookie -------------------------------------------------------------------
+# The projector link's key is swapped at first visit for this signed, httponly cookie, so that
+# the key leaves the address bar, the access logs and the socket's URL. A new key (the owner's
+# "new projector link") makes every cookie holding the old one worthless.
+
+PROJECTOR_SALT = "dotvote.projector"
+
+
+def projector_cookie(workshop: Workshop) -> str:
+    return f"dotvote_projector_{workshop.code}"
+
+
+def projector_key_from_cookies(cookies: dict, workshop: Workshop) -> str:
+    request = HttpRequest()
+    request.COOKIES = cookies
+    return request.get_signed_cookie(projector_cookie(workshop), default="", salt=PROJECTOR_SALT) or ""
+
+
+def may_project_from_cookies(cookies: dict, workshop: Workshop, user) -> bool:
+    """The projector cookie holding the workshop's current key, or the owner's session."""
+    key = projector_key_from_cookies(cookies, workshop)
+    return bool(key) and may_project(workshop, key, None) or owns(user, workshop)
+
+
+def set_projector_cookie(response, workshop: Workshop) -> None:
+    days = max(1, (workshop.delete_after - timezone.localdate()).days + 1)
+    response.set_signed_cookie(
+        projector_cookie(workshop),
+        workshop.projector_secret,
+        salt=PROJECTOR_SALT,
+        max_age=days * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
 # --- The participant's cookies ----------------------------------------------------------------
 
 

@@ -10,13 +10,15 @@ is healed by the next one: never a delta. htmx's ws extension swaps the snapshot
 """
 
 import asyncio
+import hashlib
+import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
-from . import access, live, screens
+from . import access, live, qr, screens, services
 from .models import Workshop
 
 # Wait this long after the first change event, so that a burst of votes becomes one snapshot.
@@ -25,6 +27,9 @@ COALESCE_SECONDS = 0.25
 # Close codes: htmx's extension retries only 1006/1011/1012/1013, so a refused page stays quiet.
 NOT_ALLOWED = 4403
 GONE = 4404
+
+# What a render returns when this socket may no longer listen (the projector's key was renewed).
+REFUSED = "\x00refused"
 
 # Snapshots being rendered in this process, by what they show: sockets that show the same thing
 # (a hall of waiting screens) share one render instead of each querying the database. One entry
@@ -88,6 +93,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if html is None:  # the workshop was deleted
                 await self.close(code=GONE)
                 return
+            if html == REFUSED:
+                await self.close(code=NOT_ALLOWED)
+                return
             await self.send(text_data=html)
 
     async def _shared_render(self) -> str | None:
@@ -132,38 +140,108 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return access.workshop_by_code(self.scope["url_route"]["kwargs"].get("code", ""))
 
 
-class ProjectorConsumer(LiveConsumer):
-    """The big screen: its URL's secret key, or the owner's logged-in session."""
+def _join_address(scope) -> qr.JoinAddress:
+    """Where phones join, from the socket's Host as a request's (qr.join_address)."""
+    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    host = _header(scope, b"host")
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
+    return qr.join_address(scheme, host)
+
+
+class TimedConsumer(LiveConsumer):
+    """A live page with the phase's countdown: when it runs out, one more snapshot says "time's
+    up" (and a workshop that closes itself then is closed), though nothing else changed."""
+
+    time_up_task = None
+
+    async def send_snapshot(self):
+        await super().send_snapshot()
+        left = await database_sync_to_async(self._seconds_to_time_up)()
+        if self.time_up_task is not None:
+            self.time_up_task.cancel()
+            self.time_up_task = None
+        if left is not None:
+            self.time_up_task = asyncio.create_task(self._at_time_up(left))
+
+    def _seconds_to_time_up(self) -> float | None:
+        workshop = Workshop.objects.filter(pk=self.workshop_id).first()
+        if workshop is None or not workshop.timer_running:
+            return None
+        return max(0.0, (workshop.phase_ends_at - timezone.now()).total_seconds())
+
+    async def _at_time_up(self, seconds: float):
+        await asyncio.sleep(seconds + 0.3)
+        self.time_up_task = None
+        closed = await database_sync_to_async(services.apply_time_up)(self.workshop_id)
+        if not closed:  # closing pushes a snapshot to everyone anyway
+            await self.workshop_changed({})
+
+    async def disconnect(self, code):
+        if self.time_up_task is not None:
+            self.time_up_task.cancel()
+        await super().disconnect(code)
+
+
+class ProjectorConsumer(TimedConsumer):
+    """The big screen: the projector cookie holding the workshop's current key, or the owner's
+    session. A new key closes it on the next snapshot (4403)."""
 
     template_name = "workshops/projector/page.html#live"
 
     def allowed_workshop(self):
         workshop = self.workshop_by_code()
-        key = self.scope["url_route"]["kwargs"].get("key", "")
-        if workshop is None or not access.may_project(workshop, key, self.scope.get("user")):
+        if workshop is None:
+            return None
+        cookies = self.scope.get("cookies", {})
+        self.key = access.projector_key_from_cookies(cookies, workshop)
+        self.by_owner = access.owns(self.scope.get("user"), workshop)
+        if not access.may_project_from_cookies(cookies, workshop, self.scope.get("user")):
             return None
         return workshop
 
     def snapshot_language(self, workshop):
         return workshop.language  # as the projector page: the hall reads the workshop's language
 
-    def join_url(self) -> str:
-        scheme = "https" if self.scope.get("scheme") in ("wss", "https") else "http"
-        host = _header(self.scope, b"host")
-        if not host:
-            server = self.scope.get("server") or ("localhost", None)
-            host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
-        return f"{scheme}://{host}/"
+    def join_address(self) -> qr.JoinAddress:
+        return _join_address(self.scope)
 
     def snapshot_key(self):
-        return ("projector", self.workshop_id, self.language, self.join_url())
+        # Sockets share a render only when they hold the same key (or are the owner's).
+        who = "owner" if self.by_owner else hashlib.sha256(self.key.encode()).hexdigest()[:16]
+        return ("projector", self.workshop_id, self.language, self.join_address(), who)
+
+    def _render(self):
+        workshop = Workshop.objects.filter(pk=self.workshop_id).only("projector_secret").first()
+        if workshop is not None and not self.by_owner and not access.may_project(workshop, self.key, None):
+            return REFUSED
+        return super()._render()
 
     def snapshot_context(self, workshop):
-        return screens.projector_context(workshop, self.join_url() + workshop.code)
+        return screens.projector_context(workshop, self.join_address())
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """The clicker on the big screen moves the slide for every projector and the console."""
+        try:
+            slide = json.loads(text_data or "{}").get("slide")
+        except (ValueError, AttributeError):
+            return
+        if isinstance(slide, str):
+            await database_sync_to_async(self._set_slide)(slide)
+
+    def _set_slide(self, slide: str) -> None:
+        workshop = Workshop.objects.filter(pk=self.workshop_id).first()
+        if workshop is None:
+            return
+        try:
+            services.set_projector_slide(workshop, slide)
+        except services.WorkshopError:
+            pass  # an unknown slide: the next snapshot shows the right one again
 
 
-class RunConsumer(LiveConsumer):
-    """The live part of the facilitator's run screen: the owner's (or staff's) session only."""
+class RunConsumer(TimedConsumer):
+    """The live part of the facilitator's console: the owner's (or staff's) session only."""
 
     template_name = "workshops/facilitator/run.html#live"
 
@@ -174,7 +252,7 @@ class RunConsumer(LiveConsumer):
         return workshop
 
     def snapshot_context(self, workshop):
-        return screens.run_live_context(workshop)
+        return screens.run_live_context(workshop, _join_address(self.scope))
 
 
 class PhoneConsumer(LiveConsumer):

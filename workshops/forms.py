@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .models import (
+    INSTRUCTION_MAX_LENGTH,
     MAX_DOTS,
     NOTE_MAX_LENGTH,
     SHORT_NAME_MAX_LENGTH,
@@ -88,6 +89,49 @@ class WorkshopEditForm(WorkshopSettingsForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("The workshop and all its answers are deleted after this date."),
     )
+
+    close_when_time_is_up = forms.BooleanField(
+        label=_("Close voting when the time is up"),
+        required=False,
+        help_text=_("Off: voting stays open after the countdown until you close it."),
+    )
+    pair_talk_1_question = forms.CharField(
+        label=_("Question for pair talk 1"),
+        max_length=INSTRUCTION_MAX_LENGTH,
+        required=False,
+        validators=[no_control_characters],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    pair_talk_2_question = forms.CharField(
+        label=_("Question for pair talk 2"),
+        max_length=INSTRUCTION_MAX_LENGTH,
+        required=False,
+        validators=[no_control_characters],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    voting_instruction = forms.CharField(
+        label=_("Voting instruction"),
+        max_length=INSTRUCTION_MAX_LENGTH,
+        required=False,
+        validators=[no_control_characters],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, workshop=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("pair_talk_1_question", "pair_talk_2_question", "voting_instruction"):
+            field = self.fields[name]
+            field.error_messages["max_length"] = _(
+                "An instruction can be at most %(limit_value)d characters long; this one has %(show_value)d."
+            )
+            if workshop is not None and workshop.phase in (Phase.VOTING, Phase.CLOSED):
+                # The services refuse a change once voting has started; the form says so first.
+                field.disabled = True
+                field.help_text = _("Voting has started, so the instructions can no longer be changed.")
+            else:
+                field.help_text = _("Shown on the projector and the phones. At most %(max)s characters.") % {
+                    "max": INSTRUCTION_MAX_LENGTH
+                }
 
     def clean_delete_after(self):
         # The same range update_workshop enforces: today .. five years ahead.

@@ -137,6 +137,14 @@ class Workshop(models.Model):
         verbose_name=_("previous round"),
     )
     round_number = models.PositiveSmallIntegerField(_("round"), default=1)
+    # The presenter's state (issues 11 and 12).
+    joining_open = models.BooleanField(_("joining open"), default=True)
+    notes_need_approval = models.BooleanField(
+        _("notes wait for approval before they reach the projector"), default=False
+    )
+    close_when_time_is_up = models.BooleanField(_("close voting when the time is up"), default=False)
+    # The slide the console chose: "" (the phase's first), "overview", "st-<statement id>", "thanks".
+    projector_slide = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
@@ -289,6 +297,8 @@ class Note(models.Model):
     hidden_on_projector = models.BooleanField(_("hidden on the projector"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the workshop's notes wait for approval; showing or hiding the note clears it.
+    awaiting_approval = models.BooleanField(_("waiting for approval"), default=False)
 
     class Meta:
         ordering = ["statement", "-created_at"]

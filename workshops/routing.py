@@ -17,7 +17,8 @@ class UnknownPathConsumer(AsyncWebsocketConsumer):
 
 # The live pages' sockets; each sends whole snapshots of its page's live partial.
 websocket_urlpatterns = [
-    path("ws/workshops/<str:code>/projector/<str:key>/", consumers.ProjectorConsumer.as_asgi()),
+    # The projector's key is in its cookie, never in the socket's URL (which lands in logs).
+    path("ws/workshops/<str:code>/projector/", consumers.ProjectorConsumer.as_asgi()),
     path("ws/workshops/<str:code>/run/", consumers.RunConsumer.as_asgi()),
     path("ws/workshops/<str:code>/ideas/", consumers.IdeasConsumer.as_asgi()),
     path("ws/<str:code>/phone/", consumers.PhoneConsumer.as_asgi()),

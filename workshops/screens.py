@@ -5,7 +5,7 @@ template for every live snapshot, so a first load and a push are the same HTML. 
 comes from `tallies.tally`; this module only lays them out.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -51,15 +51,6 @@ GLYPHS = {
 }
 
 
-def notes_shown(statement_count: int) -> int:
-    """How many notes of each SWOT pair fit on a statement's card at 1920x1080."""
-    if statement_count <= 2:
-        return 8
-    if statement_count <= 4:
-        return 4
-    return 2 if statement_count <= 6 else 1
-
-
 @dataclass
 class Segment:
     key: str
@@ -76,10 +67,13 @@ def diverging(st: tallies.StatementTally, attr: str) -> dict:
     """
     counts = {key: getattr(st.columns[key], attr) for key in DIVERGING}
     total = sum(counts.values())
-    segments, offset = [], 0.0
+    segments, offset, before, after = [], 0.0, 0.0, 0.0
     if total:
         left = counts[Rating.FULLY_DISAGREE] + counts[Rating.PARTLY_DISAGREE] + counts[Rating.NEUTRAL] / 2
         offset = 50 - 50 * left / total
+        # The bar is twice the total long, its middle the neutral column's middle: the gaps on
+        # either side take what the disagree or the agree side leaves (flex-grow shares).
+        before, after = total - left, left
         segments = [
             Segment(key, GLYPHS[key], str(st.columns[key].label), n, f"{50 * n / total:.2f}")
             for key in DIVERGING
@@ -89,6 +83,8 @@ def diverging(st: tallies.StatementTally, attr: str) -> dict:
     return {
         "total": total,
         "offset": f"{offset:.2f}",
+        "before": f"{before:.2f}",
+        "after": f"{after:.2f}",
         "segments": segments,
         "scale": scale,
         "cant_say": getattr(st.columns[Rating.CANT_SAY], attr),
@@ -97,19 +93,37 @@ def diverging(st: tallies.StatementTally, attr: str) -> dict:
 
 
 def score_text(score: float | None) -> str:
-    if score is None:
+    """The agreement score as the projector prints it: `tallies.rounded_score`, signed, localised."""
+    value = tallies.rounded_score(score)
+    if value is None:
         return "–"
-    sign = "+" if score > 0.05 else "−" if score < -0.05 else "±"
-    return sign + number_format(abs(score), 1)
+    # As the report and the exports print it: "+0,8", "−0,6" (a real minus sign), "0,0".
+    return ("+" if value > 0 else "\u2212" if value < 0 else "") + number_format(abs(value), 1)
 
 
-def statement_card(st: tallies.StatementTally, shown: int) -> dict:
-    so = [note for note in st.notes_so if not note.hidden_on_projector]
-    wt = [note for note in st.notes_wt if not note.hidden_on_projector]
+def score_position(score: float | None) -> str:
+    """Where the score sits on the drawn −10…+10 scale, as a CSS percentage from the left."""
+    value = tallies.rounded_score(score)
+    return "50.00" if value is None else f"{(float(value) + 10) * 5:.2f}"
+
+
+# A note on the wall is cut to this many characters (with "…"); the console shows it whole.
+NOTE_CHARS_ON_WALL = 120
+# At most this many notes of each SWOT pair are drawn; projector.js hides those that do not fit.
+NOTES_DRAWN = 8
+
+
+def _wall_notes(notes: list) -> list:
+    return [note for note in notes if not note.hidden_on_projector and not note.awaiting_approval]
+
+
+def statement_card(st: tallies.StatementTally, shown: int = NOTES_DRAWN) -> dict:
+    so, wt = _wall_notes(st.notes_so), _wall_notes(st.notes_wt)
     return {
         "tally": st,
         "dots_width": f"{st.share:.2f}",
         "score": score_text(st.score),
+        "score_at": score_position(st.score),
         "people": diverging(st, "ticks"),
         "weighted": diverging(st, "dots"),
         "so": so[:shown],
@@ -119,45 +133,197 @@ def statement_card(st: tallies.StatementTally, shown: int) -> dict:
     }
 
 
-def projector_context(workshop: Workshop, join_url: str) -> dict:
-    """Everything the projector's live partial shows; the tallies only when results are visible."""
+# --- The projector's slides -------------------------------------------------------------------
+
+PAGE = "workshops/projector/page.html"
+
+
+@dataclass
+class Slide:
+    """One slide of the projector: `partial` of projector/page.html draws it from `data`."""
+
+    key: str  # what the console and the clicker name it by
+    partial: str
+    label: str  # what the slide is, in words: its text alternative and its name on the console
+    data: dict = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        return f"{PAGE}#slide-{self.partial}"
+
+
+@dataclass
+class ProjectorState:
+    workshop: Workshop
+    tally: tallies.WorkshopTally
+    join: qr.JoinAddress
+    time_up: bool
+
+
+def _join_data(state: ProjectorState) -> dict:
+    """The join code, address and QR (never for an address no phone can reach)."""
+    url = state.join.url(state.workshop)
+    return {
+        "url": url,
+        "text": url.split("://", 1)[-1],
+        "host": state.join.shown_host,
+        "reachable": state.join.reachable,
+        # segno's path data, never the URL's text; made once per address (qr.scalable_qr_svg).
+        "qr": mark_safe(qr.scalable_qr_svg(url)) if state.join.reachable else "",
+    }
+
+
+def _joining(state):
+    return [Slide("joining", "joining", _("Join with your phone"), {"join": _join_data(state)})]
+
+
+def _time_up(state):
+    return Slide("time_up", "time-up", _("Time is up"))
+
+
+def _pair_talk(state):
+    if state.time_up:
+        return [_time_up(state)]
+    return [
+        Slide("pair_talk", "pair-talk", str(state.workshop.get_phase_display()), {"join": _join_data(state)})
+    ]
+
+
+def _results(state) -> list[Slide]:
+    cards = [statement_card(st) for st in state.tally.statements]
+    slides = [Slide("overview", "overview", _("Results: all statements"), {"cards": cards})]
+    for card in cards:
+        statement = card["tally"].statement
+        label = _("Results: statement %(position)s, %(name)s") % {
+            "position": statement.position,
+            "name": statement.short_name,
+        }
+        slides.append(Slide(f"st-{statement.pk}", "focus", label, {"card": card}))
+    return slides
+
+
+def _voting(state):
+    first = (
+        _time_up(state)
+        if state.time_up
+        else Slide("voting", "voting", str(state.workshop.get_phase_display()), {"join": _join_data(state)})
+    )
+    return [first] + (_results(state) if state.workshop.results_visible else [])
+
+
+def _closed(state):
+    thanks = Slide("thanks", "closed", _("Thank you"), {"ranking": _ranking(state)})
+    return (_results(state) if state.workshop.results_visible else []) + [thanks]
+
+
+def _ideas(state):
+    data = {**ideas_slide(state.workshop), "join": _join_data(state)}
+    return [Slide("ideas", "ideas", str(state.workshop.get_phase_display()), data)]
+
+
+def _ranking(state) -> list[dict]:
+    if not state.workshop.results_visible:
+        return []
+    ranked = sorted(state.tally.statements, key=lambda st: (-st.dots, st.statement.position))
+    return [{"tally": st, "score": score_text(st.score)} for st in ranked]
+
+
+# The one place that says which slides each phase shows: a new phase is one entry here
+# (and its slide's partial in projector/page.html).
+DECKS = {
+    Phase.DRAFT: _joining,
+    Phase.PAIR_TALK_1: _pair_talk,
+    Phase.PAIR_TALK_2: _pair_talk,
+    Phase.IDEAS: _ideas,
+    Phase.VOTING: _voting,
+    Phase.CLOSED: _closed,
+}
+
+
+def projector_deck(
+    workshop: Workshop, tally: tallies.WorkshopTally, join: qr.JoinAddress
+) -> tuple[list, Slide]:
+    """The slides the workshop's state calls for, and the one on screen now (the console's choice,
+    else the first)."""
+    from .services import time_is_up  # the rule of "time's up" lives with the timer
+
+    state = ProjectorState(workshop, tally, join, time_is_up(workshop))
+    slides = DECKS.get(workshop.phase, _joining)(state)
+    current = next((s for s in slides if s.key == workshop.projector_slide), slides[0])
+    return slides, current
+
+
+def projector_context(workshop: Workshop, join: qr.JoinAddress) -> dict:
+    """Everything the projector's live partial shows."""
     tally = tallies.tally(workshop)
-    show_join = workshop.phase != Phase.CLOSED
-    context = {
+    slides, current = projector_deck(workshop, tally, join)
+    return {
         "workshop": workshop,
         "tally": tally,
-        "show_join": show_join,
+        "slides": slides,
+        "current": current,
         "show_results": workshop.results_visible,
-        "join_url": join_url,
-        "join_url_text": join_url.split("://", 1)[-1],
+        "time_up": current.key == "time_up",
+        # In the bar's order, with "can't say" apart: no column is told by its colour alone.
+        "legend": [(key, GLYPHS[key], Rating(key).label) for key in DIVERGING],
     }
-    if show_join:
-        context["qr"] = mark_safe(qr.scalable_qr_svg(join_url))  # segno's path data, never the URL's text
-    if workshop.phase == Phase.IDEAS:
-        context.update(ideas_slide(workshop))
-    elif workshop.results_visible:
-        shown = notes_shown(len(tally.statements))
-        context["statements"] = [statement_card(st, shown) for st in tally.statements]
-        # In the bar's order; "? Can't say" carries its glyph in its label already.
-        context["legend"] = [(GLYPHS[key], Rating(key).label) for key in DIVERGING] + [
-            ("", Rating.CANT_SAY.label),
-            (GLYPHS[tallies.NO_OPINION], _("No opinion given")),
-        ]
-    return context
 
 
 # --- The facilitator's run screen -------------------------------------------------------------
 
 
-def run_live_context(workshop: Workshop) -> dict:
-    """The run screen's live part: the phase, its countdown and the live counters."""
+def _short_name(slide: Slide) -> str:
+    """The slide's name on the console's small button: a focus slide's statement number."""
+    if slide.partial == "focus":
+        return str(slide.data["card"]["tally"].statement.position)
+    return slide.label
+
+
+# The console lists this many of the newest notes for moderation; the notes page has them all.
+CONSOLE_NOTES = 30
+
+
+def run_live_context(workshop: Workshop, join: qr.JoinAddress | None = None) -> dict:
+    """The console's live part: the phase, its countdown, the counters, the projector's slides
+    and the notes as they arrive."""
+    from .models import Note
+    from .services import time_is_up
+
     order = steps_for(workshop)
     current = order.index(workshop.phase) if workshop.phase in order else -1
     steps = [
         {"phase": phase, "label": Phase(phase).label, "current": i == current, "done": i < current}
         for i, phase in enumerate(order)
     ]
-    return {"workshop": workshop, "tally": tallies.tally(workshop), "steps": steps}
+    tally = tallies.tally(workshop)
+    # The preview shows the projector's slide as the hall sees it (with no join address known,
+    # it draws no QR code).
+    join = join or qr.JoinAddress("http://localhost/", reachable=False)
+    slides, on_screen = projector_deck(workshop, tally, join)
+    at = slides.index(on_screen)
+    notes = list(
+        Note.objects.filter(statement__workshop=workshop)
+        .select_related("statement")
+        .order_by("-created_at", "-id")[:CONSOLE_NOTES]
+    )
+    return {
+        "workshop": workshop,
+        "tally": tally,
+        "steps": steps,
+        "time_up": time_is_up(workshop),
+        "slides": [
+            {"key": s.key, "label": s.label, "current": s is on_screen, "short": _short_name(s)}
+            for s in slides
+        ],
+        "legend": [(key, GLYPHS[key], Rating(key).label) for key in DIVERGING],
+        "on_screen": on_screen,
+        "previous_slide": slides[at - 1].key if at > 0 else "",
+        "next_slide": slides[at + 1].key if at + 1 < len(slides) else "",
+        "slide_number": at + 1,
+        "notes": notes,
+        "more_notes": max(0, tally.notes - len(notes)),
+        "waiting_notes": sum(1 for n in notes if n.awaiting_approval),
+    }
 
 
 # --- The participant's phone -------------------------------------------------------------------

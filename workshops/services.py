@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from . import live
 from .models import (
+    INSTRUCTION_MAX_LENGTH,
     MAX_DOTS,
     NOTE_MAX_LENGTH,
     SHORT_NAME_MAX_LENGTH,
@@ -82,6 +83,22 @@ class StatementsLocked(WorkshopError):
     pass
 
 
+class JoiningClosed(WorkshopError):
+    pass
+
+
+class InstructionsLocked(WorkshopError):
+    pass
+
+
+def JOINING_CLOSED_MESSAGE() -> str:  # noqa: N802 (a message, translated when asked for)
+    return _("The facilitator has closed joining for this workshop. Ask them to open it again.")
+
+
+# The per-phase texts the facilitator may edit until voting starts.
+INSTRUCTION_FIELDS = ("pair_talk_1_question", "pair_talk_2_question", "voting_instruction")
+
+
 # One process, SQLite: writers queue on this lock, handed over at once, instead of in SQLite's
 # busy handler, which sleeps up to 100 ms between tries and so turns a burst of taps into
 # seconds of latency. Re-entrant, because one write may call another.
@@ -126,6 +143,12 @@ def join(workshop: Workshop) -> Participant:
     if workshop.phase == Phase.CLOSED:
         raise VotingNotOpen(_("This workshop has closed."))
     with _writing():
+        # Phones only: the facilitator's paper sheets still get their numbers.
+        is_open = (
+            Workshop.objects.select_for_update().filter(pk=workshop.pk).values_list("joining_open", flat=True)
+        )
+        if not is_open.first():
+            raise JoiningClosed(JOINING_CLOSED_MESSAGE())
         participant = _numbered_participant(workshop)
     _changed(workshop.pk)
     return participant
@@ -420,7 +443,13 @@ def add_note(participant: Participant, statement_id, kind: str, text: str) -> tu
                 _("You can write at most %(max)s notes a minute. Wait a moment, then add the note again.")
                 % {"max": NOTES_PER_MINUTE}
             )
-        note = Note.objects.create(participant=locked, statement=statement, kind=kind, text=text)
+        note = Note.objects.create(
+            participant=locked,
+            statement=statement,
+            kind=kind,
+            text=text,
+            awaiting_approval=locked.workshop.notes_need_approval,
+        )
     _changed(locked.workshop_id)
     return note, True
 
@@ -482,6 +511,7 @@ def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Wor
     workshop.phase_started_at = now
     workshop.phase_ends_at = now + timedelta(minutes=int(minutes)) if minutes else None
     workshop.timer_paused_seconds = None
+    workshop.projector_slide = ""  # a new phase starts on its own first slide
     if phase == Phase.VOTING and workshop.results_visibility == ResultsVisibility.REVEALED:
         # A new round of voting starts hidden again, unless the facilitator chose live results.
         workshop.results_visibility = ResultsVisibility.HIDDEN
@@ -493,6 +523,7 @@ def set_phase(workshop: Workshop, phase: str, minutes: int | None = None) -> Wor
                 "phase_ends_at",
                 "timer_paused_seconds",
                 "results_visibility",
+                "projector_slide",
                 "updated_at",
             ]
         )
@@ -559,7 +590,8 @@ def set_note_hidden(workshop: Workshop, note_id, hidden: bool) -> Note:
         raise InvalidInput(_("That note is not part of this workshop.")) from None
     with _writing():
         note.hidden_on_projector = bool(hidden)
-        note.save(update_fields=["hidden_on_projector", "updated_at"])
+        note.awaiting_approval = False  # shown or hidden, the facilitator has now decided
+        note.save(update_fields=["hidden_on_projector", "awaiting_approval", "updated_at"])
         _changed(workshop.pk)
     return note
 
@@ -653,6 +685,24 @@ def update_workshop(workshop: Workshop, **fields) -> Workshop:
         name in fields and fields[name] != getattr(workshop, name)
         for name in ("dots_per_participant", "max_dots_per_statement")
     )
+    script_changes = any(
+        name in fields and fields[name] != getattr(workshop, name) for name in INSTRUCTION_FIELDS
+    )
+    if script_changes and workshop.phase in (Phase.VOTING, Phase.CLOSED):
+        raise InstructionsLocked(
+            _(
+                "Voting has started, so the instructions can no longer be changed: the hall has "
+                "already read them. Duplicate the workshop to change them."
+            )
+        )
+    for name in INSTRUCTION_FIELDS:
+        if name in fields:
+            fields[name] = (fields[name] or "").strip()
+            if len(fields[name]) > INSTRUCTION_MAX_LENGTH:
+                raise InvalidInput(
+                    _("An instruction can be at most %(max)s characters long; this one has %(length)s.")
+                    % {"max": INSTRUCTION_MAX_LENGTH, "length": len(fields[name])}
+                )
     if budget_changes and has_votes(workshop):
         raise DotsLocked(
             _(
@@ -1351,3 +1401,85 @@ def carry_into_round(workshop: Workshop, token) -> Participant | None:
         return None
     _changed(workshop.pk)
     return Participant.objects.select_related("workshop").get(pk=participant.pk)
+
+
+# --- The presenter: joining, the projector's key and slide, moderation, time's up -------------
+
+
+def set_joining_open(workshop: Workshop, is_open: bool) -> Workshop:
+    """Open or close joining; people who already joined keep voting."""
+    with _writing():
+        workshop.joining_open = bool(is_open)
+        workshop.save(update_fields=["joining_open", "updated_at"])
+        _changed(workshop.pk)
+    return workshop
+
+
+def new_projector_key(workshop: Workshop) -> Workshop:
+    """A new projector link; the old key stops working and open projectors close on the push."""
+    from .models import new_secret
+
+    with _writing():
+        workshop.projector_secret = new_secret()
+        workshop.save(update_fields=["projector_secret", "updated_at"])
+        _changed(workshop.pk)
+    return workshop
+
+
+def _valid_slide(workshop: Workshop, slide: str) -> bool:
+    """A statement's slide of this workshop, or a named one ("voting", "overview", "thanks"...);
+    a name the phase's deck lacks shows the deck's first slide (screens.projector_deck)."""
+    if slide.startswith("st-"):
+        return slide[3:].isdigit() and workshop.statements.filter(pk=int(slide[3:])).exists()
+    return slide == "" or (slide.replace("_", "").isalpha() and slide.islower())
+
+
+def set_projector_slide(workshop: Workshop, slide: str) -> Workshop:
+    """Show this slide on every projector (the console's and the clicker's choice)."""
+    slide = str(slide or "")
+    if len(slide) > 20 or not _valid_slide(workshop, slide):
+        raise InvalidInput(_("That slide is not part of this workshop."))
+    if slide == workshop.projector_slide:
+        return workshop
+    with _writing():
+        workshop.projector_slide = slide
+        workshop.save(update_fields=["projector_slide", "updated_at"])
+        _changed(workshop.pk)
+    return workshop
+
+
+def set_notes_need_approval(workshop: Workshop, need: bool) -> Workshop:
+    """Hold new notes back from the projector until approved; turning it off releases the waiting ones."""
+    with _writing():
+        workshop.notes_need_approval = bool(need)
+        workshop.save(update_fields=["notes_need_approval", "updated_at"])
+        if not need:
+            Note.objects.filter(statement__workshop=workshop, awaiting_approval=True).update(
+                awaiting_approval=False
+            )
+        _changed(workshop.pk)
+    return workshop
+
+
+def time_is_up(workshop: Workshop, now=None) -> bool:
+    """True when the phase's countdown has run out (not paused)."""
+    return workshop.timer_running and workshop.seconds_left(now) == 0
+
+
+def apply_time_up(workshop_id: int) -> bool:
+    """When voting's time is up and the workshop closes itself then, close it; True if it closed.
+
+    Called by the live screens when a countdown reaches zero (and by the run screen on load);
+    safe to call from several at once: the workshop row is locked and the rule checked again.
+    """
+    with _writing():
+        workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
+        if (
+            workshop is None
+            or not workshop.close_when_time_is_up
+            or workshop.phase != Phase.VOTING
+            or not time_is_up(workshop)
+        ):
+            return False
+        set_phase(workshop, Phase.CLOSED)
+    return True

@@ -25,6 +25,14 @@ urlpatterns = [
     path("workshops/<str:code>/phase/", facilitator.workshop_phase, name="workshop_phase"),
     path("workshops/<str:code>/timer/", facilitator.workshop_timer, name="workshop_timer"),
     path("workshops/<str:code>/results/", facilitator.workshop_results, name="workshop_results"),
+    path("workshops/<str:code>/slide/", facilitator.workshop_slide, name="workshop_slide"),
+    path("workshops/<str:code>/joining/", facilitator.workshop_joining, name="workshop_joining"),
+    path("workshops/<str:code>/approval/", facilitator.workshop_approval, name="workshop_approval"),
+    path(
+        "workshops/<str:code>/projector-link/",
+        facilitator.workshop_projector_link,
+        name="workshop_projector_link",
+    ),
     path("workshops/<str:code>/edit/", facilitator.workshop_edit, name="workshop_edit"),
     path("workshops/<str:code>/statements/", facilitator.statement_add, name="statement_add"),
     path(
@@ -61,6 +69,7 @@ urlpatterns = [
     ),
     path("workshops/<str:code>/next-round/", compare.next_round, name="next_round"),
     # --- Projector ----------------------------------------------------------------------------
+    path("workshops/<str:code>/projector/", projector.projector_screen, name="projector_screen"),
     path("workshops/<str:code>/projector/<str:key>/", projector.projector, name="projector"),
     path("workshops/<str:code>/notes/", projector.workshop_notes, name="workshop_notes"),
     # --- Exports ------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def _statements_context(workshop: Workshop, **extra) -> dict:
 @login_required
 def workshop_edit(request, code):
     workshop = owned_workshop(request, code)
-    form = WorkshopEditForm(request.POST or None, initial=_settings_of(workshop))
+    form = WorkshopEditForm(request.POST or None, initial=_settings_of(workshop), workshop=workshop)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_workshop(workshop, **form.cleaned_data)
@@ -268,6 +268,7 @@ def _controls_context(workshop: Workshop, **extra) -> dict:
             for value, label in ResultsVisibility.choices
         ],
         "phase_form": extra.pop("phase_form", None) or PhaseForm(initial={"minutes": 10}),
+        "close_label": buttons[Phase.CLOSED],
         "has_statements": workshop.statements.exists(),
         **extra,
     }
@@ -276,23 +277,37 @@ def _controls_context(workshop: Workshop, **extra) -> dict:
 @login_required
 def workshop_run(request, code):
     workshop = owned_workshop(request, code)
-    url = qr.join_url(request, workshop)
+    if services.apply_time_up(workshop.pk):  # voting's time ran out with no screen open
+        workshop.refresh_from_db()
+    address = qr.request_join_address(request)
+    url = address.url(workshop)
     context = {
-        **run_live_context(workshop),
-        **_controls_context(workshop),
+        **run_live_context(workshop, address),
+        **_controls_context(
+            workshop, confirm_close=request.GET.get("confirm") == "close" and workshop.phase == Phase.VOTING
+        ),
         "join_url": url,
-        "qr_svg": mark_safe(qr.qr_svg(url)),  # segno's own markup; the URL is not echoed as text
+        "join_address": address,
+        "lan_note": address.replaced_loopback,
+        "request_host": request.get_host(),
+        # segno's own markup; the URL is not echoed as text. Never for a loopback address.
+        "qr_svg": mark_safe(qr.qr_svg(url)) if address.reachable else "",
     }
     return render(request, RUN, context)
 
 
-def _after_control(request, workshop, error=None):
-    """The controls and the live part again for htmx (the live part out of band), else a redirect."""
+def _after_control(request, workshop, error=None, confirm_close=False):
+    """The controls and the live part again for htmx (the live part out of band), else a redirect
+    (or, to confirm closing voting without JavaScript, the console with the question)."""
+    extra = {"error": error, "confirm_close": confirm_close}
     if request.htmx:
         workshop.refresh_from_db()
-        controls = render_to_string(RUN + "#controls", _controls_context(workshop, error=error), request)
-        live = render_to_string(RUN + "#live", {**run_live_context(workshop), "oob": True}, request)
+        controls = render_to_string(RUN + "#controls", _controls_context(workshop, **extra), request)
+        live_context = run_live_context(workshop, qr.request_join_address(request))
+        live = render_to_string(RUN + "#live", {**live_context, "oob": True}, request)
         return HttpResponse(controls + live)
+    if confirm_close:
+        return redirect(_run_url(workshop) + "?confirm=close#run-controls")
     if error:
         messages.error(request, error)
     return redirect(_run_url(workshop))
@@ -306,6 +321,10 @@ def workshop_phase(request, code):
     if not form.is_valid():
         errors = [e for field_errors in form.errors.values() for e in field_errors]
         return _after_control(request, workshop, error=" ".join(errors))
+    closing = form.cleaned_data["phase"] == Phase.CLOSED and workshop.phase == Phase.VOTING
+    if closing and request.POST.get("confirm") != "1":
+        # Closing voting cannot be taken back without reopening it for everyone: ask once.
+        return _after_control(request, workshop, confirm_close=True)
     try:
         services.set_phase(workshop, form.cleaned_data["phase"], form.cleaned_data["minutes"])
     except services.WorkshopError as refused:
@@ -342,3 +361,54 @@ def workshop_results(request, code):
     except services.WorkshopError as refused:
         return _after_control(request, workshop, error=refused.message)
     return _after_control(request, workshop)
+
+
+# --- The console's presenter controls ---------------------------------------------------------
+
+
+@login_required
+@require_POST
+def workshop_slide(request, code):
+    """Show this slide on the projector (it moves live); answers htmx with nothing to swap."""
+    workshop = owned_workshop(request, code)
+    try:
+        services.set_projector_slide(workshop, request.POST.get("slide", ""))
+    except services.WorkshopError as refused:
+        return _after_control(request, workshop, error=refused.message)
+    if request.htmx:
+        workshop.refresh_from_db()
+        live_context = run_live_context(workshop, qr.request_join_address(request))
+        return render(request, RUN + "#live", {**live_context, "oob": True})
+    return redirect(_run_url(workshop))
+
+
+@login_required
+@require_POST
+def workshop_joining(request, code):
+    workshop = owned_workshop(request, code)
+    services.set_joining_open(workshop, request.POST.get("open") == "1")
+    return _after_control(request, workshop)
+
+
+@login_required
+@require_POST
+def workshop_approval(request, code):
+    workshop = owned_workshop(request, code)
+    services.set_notes_need_approval(workshop, request.POST.get("need") == "1")
+    return _after_control(request, workshop)
+
+
+@login_required
+@require_POST
+def workshop_projector_link(request, code):
+    """A new projector link: the old one stops working and open projectors close."""
+    workshop = owned_workshop(request, code)
+    services.new_projector_key(workshop)
+    messages.success(
+        request,
+        _(
+            "A new projector link was made. The old link no longer works; "
+            "open the projector again with the new one."
+        ),
+    )
+    return _go(request, _run_url(workshop))

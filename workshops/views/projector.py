@@ -11,23 +11,46 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
 from .. import qr, screens, services
-from ..access import may_project, owned_workshop, workshop_by_code
+from ..access import (
+    may_project,
+    may_project_from_cookies,
+    owned_workshop,
+    owns,
+    set_projector_cookie,
+    workshop_by_code,
+)
 from ..models import Note
 
 NOTES = "workshops/projector/notes.html"
 
 
 def projector(request, code: str, key: str):
+    """The projector link: swap its key for a cookie and go on to the address without it."""
     workshop = workshop_by_code(code)
-    if workshop is None or not may_project(workshop, key, request.user):
+    if workshop is None or not may_project(workshop, key, None):
+        # The owner's own session still opens the screen, whatever key the old link carried.
+        if workshop is not None and owns(request.user, workshop):
+            return redirect("projector_screen", code=workshop.code)
+        raise Http404
+    response = redirect("projector_screen", code=workshop.code)
+    set_projector_cookie(response, workshop)
+    return response
+
+
+@xframe_options_sameorigin  # the console shows it small, as its live preview
+def projector_screen(request, code: str):
+    workshop = workshop_by_code(code)
+    if workshop is None or not may_project_from_cookies(request.COOKIES, workshop, request.user):
         raise Http404
     # The hall reads the workshop's own language, whatever the laptop's switcher says.
     with translation.override(workshop.language):
-        context = screens.projector_context(workshop, qr.join_url(request, workshop))
-        context["ws_path"] = f"/ws/workshops/{workshop.code}/projector/{key}/"
+        context = screens.projector_context(workshop, qr.request_join_address(request))
+        context["ws_path"] = f"/ws/workshops/{workshop.code}/projector/"
+        context["preview"] = request.GET.get("preview") == "1"
         return render(request, "workshops/projector/page.html", context)
 
 

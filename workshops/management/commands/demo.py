@@ -1,6 +1,5 @@
 import os
 import secrets
-import socket
 from pathlib import Path
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.urls import reverse
 from workshops import services
 from workshops.models import Workshop
 from workshops.ped import PED_TITLE
+from workshops.qr import lan_address
 
 DEMO_USERNAME = "demo"
 DEMO_CODE = "PED235"
@@ -35,16 +35,6 @@ def demo_password() -> tuple[str, bool]:
     path.write_text(password + "\n")
     path.chmod(0o600)
     return password, True
-
-
-def lan_address() -> str:
-    """The address phones on the same wifi can reach; no packet leaves the machine."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))  # TEST-NET: connect() on UDP only picks a route
-            return probe.getsockname()[0]
-        except OSError:
-            return "127.0.0.1"
 
 
 class Command(BaseCommand):
