@@ -314,7 +314,7 @@ def test_the_projector_shows_the_count_and_only_the_accepted_statements(client, 
     services.propose(participant, "", "Private idea.")
     services.accept_proposal(ideas_workshop, accepted.pk, "Shown", "Accepted idea.")
     url = reverse("projector", args=[ideas_workshop.code, ideas_workshop.projector_secret])
-    page = client.get(url).content.decode()
+    page = client.get(url, follow=True).content.decode()  # the key is swapped for a cookie
     assert "Write each idea on its own sheet" in page
     assert "<strong>2</strong> ideas so far" in page
     assert "Accepted idea." in page
@@ -337,7 +337,7 @@ def test_ideas_are_escaped_on_the_phone_the_console_the_projector_and_the_export
         "console": owner_client.get(reverse("ideas_console", args=[ideas_workshop.code])),
         "editor": owner_client.get(reverse("idea_accept", args=[ideas_workshop.code, accepted.pk + 1])),
         "projector": owner_client.get(
-            reverse("projector", args=[ideas_workshop.code, ideas_workshop.projector_secret])
+            reverse("projector", args=[ideas_workshop.code, ideas_workshop.projector_secret]), follow=True
         ),
     }
     for name, response in pages.items():

@@ -86,7 +86,7 @@ def test_closing_voting_turns_the_vote_page_into_the_closed_page_keeping_a_typed
     second.get_by_role("button", name="Add the note").click()
     expect(second.locator(".pending")).to_be_visible()
 
-    facilitator.post("phase", phase=Phase.CLOSED)
+    facilitator.post("phase", phase=Phase.CLOSED, confirm="1")
     expect(page.locator("#participant")).to_have_attribute("data-page", "closed", timeout=FOLLOWS_WITHIN_MS)
     not_saved = page.locator("#not-saved")
     expect(not_saved).to_be_visible()
