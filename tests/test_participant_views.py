@@ -136,7 +136,7 @@ def test_a_closed_workshop_cannot_be_joined(workshop):
 
 
 def test_joining_is_rate_limited_with_a_clear_page(voting_workshop, monkeypatch):
-    monkeypatch.setattr(participant_views, "JOIN_RATE", "3/m")
+    monkeypatch.setattr(participant_views, "JOIN_RATE", "3/h")  # an hour: no window edge inside the test
     for _ in range(3):
         assert english_client().post(f"/{voting_workshop.code}").status_code == 302
     refused = english_client().post(f"/{voting_workshop.code}")
@@ -156,7 +156,7 @@ def test_the_rate_limit_never_blocks_a_hall_of_a_thousand_behind_one_address():
 
 
 def test_a_returning_phone_is_not_counted_against_the_limit(voting_workshop, monkeypatch):
-    monkeypatch.setattr(participant_views, "JOIN_RATE", "1/m")
+    monkeypatch.setattr(participant_views, "JOIN_RATE", "1/h")
     client = joined(voting_workshop)
     for _ in range(3):
         assert client.post(f"/{voting_workshop.code}").status_code == 302

@@ -75,7 +75,7 @@ def test_a_script_joining_one_workshop_is_stopped_and_the_address_still_joins_ot
 
 
 def test_a_blocked_join_gets_the_too_many_page(voting_workshop, monkeypatch):
-    monkeypatch.setattr(participant_views, "JOIN_RATE", "2/m")
+    monkeypatch.setattr(participant_views, "JOIN_RATE", "2/h")
     for _ in range(2):
         assert english_client().post(f"/{voting_workshop.code}").status_code == 302
     assert english_client().post(f"/{voting_workshop.code}").status_code == 429
