@@ -12,7 +12,6 @@ import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
@@ -38,7 +37,8 @@ from .models import (
     Signature,
     Workshop,
 )
-from .tallies import NO_OPINION, SMALL_NUMBER, WorkshopTally, rounded_score, tally
+from .screens import score_text  # the projector's text of the score: one text everywhere
+from .tallies import NO_OPINION, SMALL_NUMBER, WorkshopTally, one_decimal, rounded_score, tally
 
 # Bump when a field is renamed or removed; adding a field keeps the version.
 SCHEMA_VERSION = 1
@@ -343,23 +343,9 @@ def json_bytes(workshop: Workshop, *, signatures: bool = False) -> bytes:
 # --- Numbers and words as the workshop's language writes them ---------------------------------
 
 
-def one_decimal(value: float) -> Decimal:
-    """Halves away from zero, through the float's shortest repr (12.25 % is 12.3 %)."""
-    return Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 def local_number(value, decimals: int = 1) -> str:
     """ "40,0" in Finnish and Swedish, "40.0" in English (call it inside the language's override)."""
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True)
-
-
-def score_text(score: float | None) -> str:
-    """The agreement score for reading: "+7,5", "−2,5" (a real minus sign), "0,0"; "–" for none."""
-    rounded = rounded_score(score)
-    if rounded is None:
-        return "–"
-    text = local_number(abs(rounded))
-    return ("+" if rounded > 0 else "\u2212" if rounded < 0 else "") + text
 
 
 def quoted(name: str) -> str:

@@ -87,9 +87,12 @@ def rounded_score(score: float | None) -> Decimal | None:
     Through the float's shortest repr, so 2.25 is 2.3 (not 2.2 from its binary expansion) and
     -2.25 is -2.3; never truncated.
     """
-    if score is None:
-        return None
-    return Decimal(repr(score)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return None if score is None else one_decimal(score)
+
+
+def one_decimal(value: float) -> Decimal:
+    """Halves away from zero, through the float's shortest repr (12.25 % is 12.3 %)."""
+    return Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _empty_columns() -> dict[str, Column]:
