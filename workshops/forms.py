@@ -36,6 +36,85 @@ def no_control_characters(value: str) -> None:
         )
 
 
+# --- Texts in several languages (issue 15) ------------------------------------------------------
+
+
+def language_name(code: str) -> str:
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
+class SideBySideTexts:
+    """A form whose texts (`side_by_side`: field name -> its label) are written in each of the
+    workshop's languages: the main field, and a `<name>_<code>` field for each further language,
+    drawn in one row by `_fields.html` (see `layout`)."""
+
+    side_by_side: dict = {}
+
+    def add_languages(self, languages, translations=None, labels=None) -> None:
+        self.main_language, self.further_languages = languages[0], list(languages[1:])
+        labels = labels or {}
+        self.row_labels = {}
+        for name, label in self.side_by_side.items():
+            main = self.fields[name]
+            label = self.row_labels[name] = labels.get(name, label)
+            if self.further_languages:
+                main.label = self._label(label, self.main_language)
+            for code in self.further_languages:
+                field = forms.CharField(
+                    label=self._label(label, code),
+                    max_length=main.max_length,
+                    required=False,
+                    validators=[no_control_characters],
+                    widget=type(main.widget)(attrs={**main.widget.attrs, "lang": code}),
+                )
+                field.error_messages = {**field.error_messages, **main.error_messages}
+                field.disabled = main.disabled
+                written = ((translations or {}).get(code) or {}).get(name, "")
+                if written:
+                    field.initial = written
+                else:
+                    # A fallback shows on the edit page only, never on a phone.
+                    field.help_text = _(
+                        "Not written yet: the text in the main language (%(language)s) is shown instead."
+                    ) % {"language": language_name(self.main_language)}
+                if main.disabled:
+                    field.help_text = main.help_text
+                self.fields[f"{name}_{code}"] = field
+
+    @staticmethod
+    def _label(label, code: str) -> str:
+        # "Statement 2, Swedish": a label names its language, for a screen reader as for the eye.
+        return _("%(field)s, %(language)s") % {"field": label, "language": language_name(code)}
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        """The further languages' texts as services take them (empty ones fall back)."""
+        data = self.cleaned_data
+        return {
+            code: {name: data.get(f"{name}_{code}") or "" for name in self.side_by_side}
+            for code in getattr(self, "further_languages", [])
+        }
+
+    def cleaned_texts(self) -> dict:
+        """cleaned_data without the `<name>_<code>` fields, with `translations` instead."""
+        further = getattr(self, "further_languages", [])
+        translated = {f"{name}_{code}" for name in self.side_by_side for code in further}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in translated}
+        return {**data, "translations": self.translations()}
+
+    def layout(self):
+        """The fields in order, each text with its translations as one row: ("row", [fields])."""
+        further = getattr(self, "further_languages", [])
+        translated = {f"{name}_{code}" for name in self.side_by_side for code in further}
+        for field in self:
+            if field.name in translated:
+                continue
+            if field.name in self.side_by_side and further:
+                fields = [field] + [self[f"{field.name}_{code}"] for code in further]
+                yield "row", {"label": self.row_labels.get(field.name, field.name), "fields": fields}
+            else:
+                yield "field", field
+
+
 # --- Facilitator forms ------------------------------------------------------------------------
 
 
@@ -46,6 +125,16 @@ class WorkshopSettingsForm(forms.Form):
         choices=settings.LANGUAGES,
         initial="fi",
         help_text=_("The statements of the template and the participants' pages use this language."),
+    )
+    further_languages = forms.MultipleChoiceField(
+        label=_("Further languages"),
+        choices=settings.LANGUAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The statements and instructions can also be written in these; each phone shows the "
+            "language chosen on it."
+        ),
     )
     dots_per_participant = forms.IntegerField(
         label=_("Dots per participant"), min_value=1, max_value=MAX_DOTS, initial=10
@@ -71,10 +160,21 @@ class WorkshopCreateForm(WorkshopSettingsForm):
     template = forms.ChoiceField(
         label=_("Statements"), choices=TEMPLATE_CHOICES, initial="ped", widget=forms.RadioSelect
     )
-    field_order = ["title", "template", "language"]
+    field_order = ["title", "template", "language", "further_languages"]
 
 
-class WorkshopEditForm(WorkshopSettingsForm):
+class WorkshopEditForm(SideBySideTexts, WorkshopSettingsForm):
+    side_by_side = {
+        "title": _("Title"),
+        "pair_talk_1_question": _("Question for pair talk 1"),
+        "pair_talk_2_question": _("Question for pair talk 2"),
+        "voting_instruction": _("Voting instruction"),
+    }
+    projector_second_language = forms.ChoiceField(
+        label=_("Languages on the projector"),
+        required=False,
+        help_text=_("Two languages are shown side by side."),
+    )
     participant_limit = forms.IntegerField(label=_("Most participants"), min_value=1, max_value=10000)
     collect_ideas = forms.BooleanField(
         label=_("Collect ideas"),
@@ -132,6 +232,23 @@ class WorkshopEditForm(WorkshopSettingsForm):
                 field.help_text = _("Shown on the projector and the phones. At most %(max)s characters.") % {
                     "max": INSTRUCTION_MAX_LENGTH
                 }
+        main = workshop.language if workshop is not None else settings.LANGUAGE_CODE
+        self.fields["projector_second_language"].choices = [("", _("The main language only"))] + [
+            (code, f"{language_name(main)} | {name}") for code, name in settings.LANGUAGES if code != main
+        ]
+        if workshop is not None:
+            self.add_languages(workshop.languages, workshop.translations)
+
+    def clean(self):
+        data = super().clean()
+        second = data.get("projector_second_language")
+        if second and second not in (data.get("further_languages") or []):
+            self.add_error(
+                "projector_second_language",
+                _("Add %(language)s to the further languages to show it on the projector.")
+                % {"language": language_name(second)},
+            )
+        return data
 
     def clean_delete_after(self):
         # The same range update_workshop enforces: today .. five years ahead.
@@ -147,7 +264,21 @@ class WorkshopEditForm(WorkshopSettingsForm):
         return value
 
 
-class StatementForm(forms.Form):
+class StatementForm(SideBySideTexts, forms.Form):
+    side_by_side = {"short_name": _("Short name"), "text": pgettext_lazy("form field", "Statement")}
+
+    def __init__(self, *args, workshop=None, statement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if workshop is not None:
+            labels = {}
+            if statement is not None:
+                labels = {
+                    "short_name": _("Short name of statement %(position)s")
+                    % {"position": statement.position},
+                    "text": _("Statement %(position)s") % {"position": statement.position},
+                }
+            self.add_languages(workshop.languages, statement.translations if statement else None, labels)
+
     short_name = forms.CharField(
         label=_("Short name"),
         max_length=SHORT_NAME_MAX_LENGTH,

@@ -22,6 +22,15 @@ NOTE_MAX_LENGTH = 500
 SIGNATURE_MAX_LENGTH = 80
 INSTRUCTION_MAX_LENGTH = 500
 
+# The texts a workshop can have in its further languages, with the main field's length limit.
+WORKSHOP_TEXTS = {
+    "title": TITLE_MAX_LENGTH,
+    "pair_talk_1_question": INSTRUCTION_MAX_LENGTH,
+    "pair_talk_2_question": INSTRUCTION_MAX_LENGTH,
+    "voting_instruction": INSTRUCTION_MAX_LENGTH,
+}
+STATEMENT_TEXTS = {"short_name": SHORT_NAME_MAX_LENGTH, "text": STATEMENT_MAX_LENGTH}
+
 
 def normalise_join_code(raw: str) -> str:
     """What a person typed ("abc 23k", "ABC-23K") as the stored code ("ABC23K")."""
@@ -145,6 +154,15 @@ class Workshop(models.Model):
     close_when_time_is_up = models.BooleanField(_("close voting when the time is up"), default=False)
     # The slide the console chose: "" (the phase's first), "overview", "st-<statement id>", "thanks".
     projector_slide = models.CharField(max_length=20, blank=True, default="")
+    # Bilingual workshops (issue 15): the main language is `language`, its texts the fields above;
+    # `translations` holds the further languages' texts, {"sv": {"title": ..., "voting_instruction": ...}},
+    # in the row itself, so that showing a phone its language costs no query.
+    further_languages = models.JSONField(_("further languages"), default=list, blank=True)
+    translations = models.JSONField(default=dict, blank=True)
+    # Empty: the projector shows the main language; else this language beside it ("fi | sv").
+    projector_second_language = models.CharField(
+        _("second language on the projector"), max_length=2, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -194,12 +212,59 @@ class Workshop(models.Model):
     def results_visible(self) -> bool:
         return self.results_visibility != ResultsVisibility.HIDDEN
 
+    @property
+    def languages(self) -> list[str]:
+        """The main language first, then the further ones, in the settings' order."""
+        further = set(self.further_languages or ())
+        return [self.language] + [
+            code for code, _name in settings.LANGUAGES if code in further - {self.language}
+        ]
+
+    def text_language(self, language: str) -> str:
+        """The language the workshop's own texts are shown in to someone who chose `language`."""
+        return language if language in self.languages else self.language
+
+    def text_in(self, name: str, language: str) -> str:
+        """The text `name` (a WORKSHOP_TEXTS key) in `language`, else in the main language."""
+        return getattr(self, name) if language == self.language else translated(self, name, language)
+
+    def has_text_in(self, name: str, language: str) -> bool:
+        return language == self.language or has_translation(self, name, language)
+
+    def instruction_in(self, language: str) -> str:
+        name = {
+            Phase.PAIR_TALK_1: "pair_talk_1_question",
+            Phase.PAIR_TALK_2: "pair_talk_2_question",
+            Phase.VOTING: "voting_instruction",
+        }.get(self.phase)
+        return self.text_in(name, language) if name else ""
+
+    @property
+    def projector_languages(self) -> list[str]:
+        """The languages the projector shows side by side: the main one, and the second if set."""
+        second = self.projector_second_language
+        return [self.language, second] if second and second in self.languages[1:] else [self.language]
+
+
+def translated(obj, name: str, language: str) -> str:
+    """`obj.<name>` in the further `language` from its translations, else the main language's text.
+
+    Only for a further language: texts kept for a language that has since become the main one
+    (the facilitator switched) are never shown over the main fields."""
+    return ((obj.translations or {}).get(language) or {}).get(name) or getattr(obj, name)
+
+
+def has_translation(obj, name: str, language: str) -> bool:
+    return bool(((obj.translations or {}).get(language) or {}).get(name))
+
 
 class Statement(models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="statements")
     position = models.PositiveSmallIntegerField(_("position"))
     short_name = models.CharField(_("short name"), max_length=SHORT_NAME_MAX_LENGTH)
     text = models.TextField(_("statement"), max_length=STATEMENT_MAX_LENGTH)
+    # The further languages' texts: {"sv": {"short_name": ..., "text": ...}} (see Workshop.translations).
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["workshop", "position", "id"]
@@ -208,6 +273,39 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.short_name}"
+
+    def texts_in(self, language: str, main_language: str) -> "StatementTexts":
+        """What a screen in `language` shows of this statement, each text with the language it is in."""
+        return StatementTexts(self, language, main_language)
+
+
+class StatementTexts:
+    """A statement's texts in one language, falling back to the main language's, each with its
+    own `lang`, so that a Swedish phone reading a Finnish fallback can tell a screen reader so."""
+
+    def __init__(self, statement: Statement, language: str, main_language: str):
+        self.statement = statement
+        self.language = language
+        own = {
+            name: language != main_language and has_translation(statement, name, language)
+            for name in STATEMENT_TEXTS
+        }
+        self.short_name = (
+            translated(statement, "short_name", language) if own["short_name"] else statement.short_name
+        )
+        self.text = translated(statement, "text", language) if own["text"] else statement.text
+        self.short_name_lang = language if own["short_name"] else main_language
+        self.text_lang = language if own["text"] else main_language
+        # Whether this language has its own text (the edit page notes a fallback, phones never do).
+        self.written = own["text"] or language == main_language
+
+    @property
+    def name_lang(self) -> str:
+        return self.short_name_lang if self.short_name else self.text_lang
+
+    @property
+    def name(self) -> str:
+        return self.short_name or self.text
 
 
 class Source(models.TextChoices):

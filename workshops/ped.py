@@ -1,7 +1,8 @@
 """The PED template: the four network-type statements of the 2015 Demokratiapäivä seminar.
 
 The English text is the message id; the Finnish catalogue holds the sheets' wording verbatim
-and the Swedish one its translation, so a workshop gets the statements in its own language.
+and the Swedish one its translation (both as in METHOD.md), so a workshop gets the statements
+in its own language, and a bilingual workshop each further language's texts as well.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -87,3 +88,25 @@ def ped_statements(language: str) -> list[tuple[str, str]]:
     """(short name, text) of the four statements in `language`."""
     with override(language):
         return [(str(short_name), str(text)) for short_name, text in PED_STATEMENTS]
+
+
+def ped_title(language: str) -> str:
+    with override(language):
+        return str(PED_TITLE)
+
+
+def workshop_translations(template: str, languages) -> dict[str, dict[str, str]]:
+    """A new workshop's per-phase texts in each further language: Workshop.translations."""
+    return {language: instructions(template, language) for language in languages}
+
+
+def statement_translations(languages) -> list[dict[str, dict[str, str]]]:
+    """Statement.translations of each of the four statements, in the further `languages`."""
+    by_language = {language: ped_statements(language) for language in languages}
+    return [
+        {
+            language: {"short_name": texts[i][0], "text": texts[i][1]}
+            for language, texts in by_language.items()
+        }
+        for i in range(len(PED_STATEMENTS))
+    ]

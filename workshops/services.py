@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, F, FilteredRelation, Max, Q
@@ -26,6 +27,8 @@ from .models import (
     SHORT_NAME_MAX_LENGTH,
     SIGNATURE_MAX_LENGTH,
     STATEMENT_MAX_LENGTH,
+    STATEMENT_TEXTS,
+    WORKSHOP_TEXTS,
     Answer,
     Note,
     NoteKind,
@@ -97,6 +100,60 @@ def JOINING_CLOSED_MESSAGE() -> str:  # noqa: N802 (a message, translated when a
 
 # The per-phase texts the facilitator may edit until voting starts.
 INSTRUCTION_FIELDS = ("pair_talk_1_question", "pair_talk_2_question", "voting_instruction")
+
+
+# --- Texts in the further languages (issue 15) -------------------------------------------------
+
+
+def language_name(code: str) -> str:
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
+def clean_further_languages(languages, main: str) -> list[str]:
+    """The further languages chosen, known ones only, without the main language, in the settings' order."""
+    known = [code for code, _name in settings.LANGUAGES]
+    chosen = set(languages or ())
+    if chosen - set(known):
+        raise InvalidInput(_("Choose the further languages among Finnish, Swedish and English."))
+    return [code for code in known if code in chosen and code != main]
+
+
+def clean_translations(translations, limits: dict[str, int], languages) -> dict[str, dict[str, str]]:
+    """Each further language's texts trimmed, empty ones dropped (they fall back to the main
+    language), each no longer than its main field may be."""
+    cleaned = {}
+    for language, texts in (translations or {}).items():
+        if language not in languages:
+            raise InvalidInput(
+                _("Add %(language)s to the workshop's languages first.")
+                % {"language": language_name(language)}
+            )
+        kept = {}
+        for name, value in (texts or {}).items():
+            if name not in limits:
+                raise InvalidInput(_("Unknown text: %(name)s.") % {"name": name})
+            value = (
+                " ".join((value or "").split()) if name in ("short_name", "title") else (value or "").strip()
+            )
+            if len(value) > limits[name]:
+                raise InvalidInput(
+                    _(
+                        "A text in %(language)s can be at most %(max)s characters long; "
+                        "this one has %(length)s."
+                    )
+                    % {"language": language_name(language), "max": limits[name], "length": len(value)}
+                )
+            if value:
+                kept[name] = value
+        if kept:
+            cleaned[language] = kept
+    return cleaned
+
+
+def _merged_translations(old: dict, new: dict, languages) -> dict:
+    """The texts of the languages edited now replace theirs; a language taken off the workshop keeps
+    its texts (unused) so that adding it back brings them back."""
+    return {**{k: v for k, v in (old or {}).items() if k not in languages}, **new}
 
 
 # One process, SQLite: writers queue on this lock, handed over at once, instead of in SQLite's
@@ -624,9 +681,13 @@ def create_workshop(
     dots_per_participant: int = 10,
     max_dots_per_statement: int | None = None,
     collect_signatures: bool = True,
+    further_languages=(),
 ) -> Workshop:
-    """A new workshop in draft; `template="ped"` adds the four PED network statements."""
-    from .ped import instructions, ped_statements
+    """A new workshop in draft; `template="ped"` adds the four PED network statements
+    (in every language of the workshop, as its per-phase texts)."""
+    from .ped import instructions, ped_statements, statement_translations, workshop_translations
+
+    further = clean_further_languages(further_languages, language)
 
     with _writing():
         for _attempt in range(10):
@@ -637,6 +698,8 @@ def create_workshop(
                 dots_per_participant=dots_per_participant,
                 max_dots_per_statement=max_dots_per_statement,
                 collect_signatures=collect_signatures,
+                further_languages=further,
+                translations=workshop_translations(template, further),
                 **instructions(template, language),
             )
             if not Workshop.objects.filter(code=candidate.code).exists():
@@ -644,8 +707,16 @@ def create_workshop(
         candidate.save()
         if template == "ped":
             Statement.objects.bulk_create(
-                Statement(workshop=candidate, position=i, short_name=short_name, text=text)
-                for i, (short_name, text) in enumerate(ped_statements(language), start=1)
+                Statement(
+                    workshop=candidate,
+                    position=i,
+                    short_name=short_name,
+                    text=text,
+                    translations=translations,
+                )
+                for i, ((short_name, text), translations) in enumerate(
+                    zip(ped_statements(language), statement_translations(further), strict=True), start=1
+                )
             )
     return candidate
 
@@ -688,6 +759,9 @@ def update_workshop(workshop: Workshop, **fields) -> Workshop:
     script_changes = any(
         name in fields and fields[name] != getattr(workshop, name) for name in INSTRUCTION_FIELDS
     )
+    if {"language", "further_languages", "translations", "projector_second_language"} & set(fields):
+        fields.update(_workshop_languages(workshop, fields))
+        script_changes = script_changes or _script(workshop.translations) != _script(fields["translations"])
     if script_changes and workshop.phase in (Phase.VOTING, Phase.CLOSED):
         raise InstructionsLocked(
             _(
@@ -720,6 +794,39 @@ def update_workshop(workshop: Workshop, **fields) -> Workshop:
     return workshop
 
 
+def _workshop_languages(workshop: Workshop, fields: dict) -> dict:
+    """The workshop's languages, further languages' texts and projector languages, checked."""
+    main = fields.get("language", workshop.language)
+    further = clean_further_languages(fields.get("further_languages", workshop.further_languages), main)
+    others = [code for code, _name in settings.LANGUAGES if code != main]
+    # A language just made the main one keeps its stored texts, unused (Workshop.text_in).
+    edited = {code: texts for code, texts in fields.get("translations", {}).items() if code in others}
+    translations = _merged_translations(
+        workshop.translations, clean_translations(edited, WORKSHOP_TEXTS, others), edited
+    )
+    second = fields.get("projector_second_language", workshop.projector_second_language) or ""
+    if second and second not in further:
+        raise InvalidInput(
+            _("Add %(language)s to the workshop's languages to show it on the projector.")
+            % {"language": language_name(second)}
+        )
+    return {
+        "further_languages": further,
+        "translations": translations,
+        "projector_second_language": second,
+    }
+
+
+def _script(translations: dict) -> dict:
+    """The per-phase texts among a workshop's translations (locked once voting has started)."""
+    return {
+        (language, name): texts[name]
+        for language, texts in (translations or {}).items()
+        for name in INSTRUCTION_FIELDS
+        if texts.get(name)
+    }
+
+
 def _clean_statement(short_name: str, text: str) -> tuple[str, str]:
     short_name, text = " ".join((short_name or "").split()), (text or "").strip()
     if not text:
@@ -740,8 +847,19 @@ def _statement_of(workshop: Workshop, statement_id) -> Statement:
         raise UnknownStatement(_("That statement is not part of this workshop.")) from None
 
 
-def add_statement(workshop: Workshop, short_name: str, text: str) -> Statement:
+def _statement_translations(workshop: Workshop, translations, old=None) -> dict:
+    """A statement's texts in the workshop's further languages; a short name left empty is
+    the start of that language's statement, as in the main language."""
+    cleaned = clean_translations(translations, STATEMENT_TEXTS, workshop.languages[1:])
+    for texts in cleaned.values():
+        if texts.get("text") and not texts.get("short_name"):
+            texts["short_name"] = texts["text"][:SHORT_NAME_MAX_LENGTH]
+    return _merged_translations(old, cleaned, translations or {})
+
+
+def add_statement(workshop: Workshop, short_name: str, text: str, translations=None) -> Statement:
     short_name, text = _clean_statement(short_name, text)
+    translations = _statement_translations(workshop, translations)
     with _writing():
         # Adds queue on the workshop's row, so the cap and the next position are read by one
         # writer at a time (without the lock, 20 parallel adds made 55 statements).
@@ -751,19 +869,22 @@ def add_statement(workshop: Workshop, short_name: str, text: str) -> Statement:
             raise InvalidInput(_("A workshop can have at most %(max)s statements.") % {"max": MAX_STATEMENTS})
         last = workshop.statements.aggregate(p=Max("position"))["p"] or 0
         statement = Statement.objects.create(
-            workshop=workshop, position=last + 1, short_name=short_name, text=text
+            workshop=workshop, position=last + 1, short_name=short_name, text=text, translations=translations
         )
         _changed(workshop.pk, phones=True)
     return statement
 
 
-def edit_statement(workshop: Workshop, statement_id, short_name: str, text: str) -> Statement:
+def edit_statement(
+    workshop: Workshop, statement_id, short_name: str, text: str, translations=None
+) -> Statement:
     short_name, text = _clean_statement(short_name, text)
     with _writing():
         ensure_statements_editable(workshop)
         statement = _statement_of(workshop, statement_id)
         statement.short_name, statement.text = short_name, text
-        statement.save(update_fields=["short_name", "text"])
+        statement.translations = _statement_translations(workshop, translations, statement.translations)
+        statement.save(update_fields=["short_name", "text", "translations"])
         _changed(workshop.pk, phones=True)
     return statement
 
@@ -812,6 +933,9 @@ def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
             collect_signatures=workshop.collect_signatures,
         )
         copy.participant_limit = workshop.participant_limit
+        copy.further_languages = workshop.further_languages
+        copy.translations = workshop.translations
+        copy.projector_second_language = workshop.projector_second_language
         copy.collect_ideas = workshop.collect_ideas
         copy.pair_talk_1_question = workshop.pair_talk_1_question
         copy.pair_talk_2_question = workshop.pair_talk_2_question
@@ -823,10 +947,19 @@ def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
                 "pair_talk_1_question",
                 "pair_talk_2_question",
                 "voting_instruction",
+                "further_languages",
+                "translations",
+                "projector_second_language",
             ]
         )
         Statement.objects.bulk_create(
-            Statement(workshop=copy, position=s.position, short_name=s.short_name, text=s.text)
+            Statement(
+                workshop=copy,
+                position=s.position,
+                short_name=s.short_name,
+                text=s.text,
+                translations=s.translations,
+            )
             for s in workshop.statements.order_by("position", "id")
         )
     return copy
@@ -1351,6 +1484,9 @@ def start_next_round(workshop: Workshop) -> Workshop:
             "pair_talk_1_question",
             "pair_talk_2_question",
             "voting_instruction",
+            "further_languages",
+            "translations",
+            "projector_second_language",
         ]
         next_round = Workshop.objects.create(
             code=code,
@@ -1360,7 +1496,13 @@ def start_next_round(workshop: Workshop) -> Workshop:
         )
         next_round.helpers.set(locked.helpers.all())
         Statement.objects.bulk_create(
-            Statement(workshop=next_round, position=s.position, short_name=s.short_name, text=s.text)
+            Statement(
+                workshop=next_round,
+                position=s.position,
+                short_name=s.short_name,
+                text=s.text,
+                translations=s.translations,
+            )
             for s in locked.statements.order_by("position", "id")
         )
         _changed(locked.pk)

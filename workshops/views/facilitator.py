@@ -74,6 +74,7 @@ def workshop_new(request):
             dots_per_participant=data["dots_per_participant"],
             max_dots_per_statement=data["max_dots_per_statement"],
             collect_signatures=data["collect_signatures"],
+            further_languages=data["further_languages"],
         )
         messages.success(
             request, _("The workshop was created. Its join code is %(code)s.") % {"code": workshop.code}
@@ -92,11 +93,15 @@ def _statements_context(workshop: Workshop, **extra) -> dict:
         locked = None
     except services.StatementsLocked as refused:
         locked = refused.message
+    statements = list(workshop.statements.order_by("position", "id"))
+    for statement in statements:
+        # Each language's texts side by side, a missing one noted (only here, never on a phone).
+        statement.by_language = [statement.texts_in(code, workshop.language) for code in workshop.languages]
     return {
         "workshop": workshop,
-        "statements": list(workshop.statements.order_by("position", "id")),
+        "statements": statements,
         "locked": locked,
-        "statement_form": StatementForm(),
+        "statement_form": StatementForm(workshop=workshop),
         "max_statements": services.MAX_STATEMENTS,
         **extra,
     }
@@ -108,7 +113,7 @@ def workshop_edit(request, code):
     form = WorkshopEditForm(request.POST or None, initial=_settings_of(workshop), workshop=workshop)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_workshop(workshop, **form.cleaned_data)
+            services.update_workshop(workshop, **form.cleaned_texts())
         except services.WorkshopError as refused:
             form.add_error(None, refused.message)
         else:
@@ -135,15 +140,19 @@ def _after_statement_change(request, workshop, error=None, form=None):
 @require_POST
 def statement_add(request, code):
     workshop = owned_workshop(request, code)
-    form = StatementForm(request.POST)
+    form = StatementForm(request.POST, workshop=workshop)
     if not form.is_valid():
         if request.htmx:
             return _after_statement_change(request, workshop, form=form)
-        context = _statements_context(workshop, form=WorkshopEditForm(initial=_settings_of(workshop)))
+        context = _statements_context(
+            workshop, form=WorkshopEditForm(initial=_settings_of(workshop), workshop=workshop)
+        )
         context["statement_form"] = form
         return render(request, EDIT, context)
     try:
-        services.add_statement(workshop, form.cleaned_data["short_name"], form.cleaned_data["text"])
+        services.add_statement(
+            workshop, form.cleaned_data["short_name"], form.cleaned_data["text"], form.translations()
+        )
     except services.WorkshopError as refused:
         return _after_statement_change(request, workshop, error=refused.message)
     return _after_statement_change(request, workshop)
@@ -158,13 +167,17 @@ def statement_edit(request, code, statement_id):
     workshop = owned_workshop(request, code)
     statement = get_object_or_404(Statement, pk=statement_id, workshop=workshop)
     form = StatementForm(
-        request.POST or None, initial={"short_name": statement.short_name, "text": statement.text}
+        request.POST or None,
+        initial={"short_name": statement.short_name, "text": statement.text},
+        workshop=workshop,
+        statement=statement,
     )
     error = None
     if request.method == "POST" and form.is_valid():
         try:
+            data = form.cleaned_data
             services.edit_statement(
-                workshop, statement.pk, form.cleaned_data["short_name"], form.cleaned_data["text"]
+                workshop, statement.pk, data["short_name"], data["text"], form.translations()
             )
         except services.WorkshopError as refused:
             error = refused.message
