@@ -231,12 +231,17 @@ class Workshop(models.Model):
     def has_text_in(self, name: str, language: str) -> bool:
         return language == self.language or has_translation(self, name, language)
 
-    def instruction_in(self, language: str) -> str:
-        name = {
+    @property
+    def instruction_field(self) -> str | None:
+        """The field of the current phase's instruction (None in draft, ideas and closed)."""
+        return {
             Phase.PAIR_TALK_1: "pair_talk_1_question",
             Phase.PAIR_TALK_2: "pair_talk_2_question",
             Phase.VOTING: "voting_instruction",
         }.get(self.phase)
+
+    def instruction_in(self, language: str) -> str:
+        name = self.instruction_field
         return self.text_in(name, language) if name else ""
 
     @property

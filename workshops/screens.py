@@ -8,6 +8,7 @@ comes from `tallies.tally`; this module only lays them out.
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -353,6 +354,24 @@ def phone_page(workshop: Workshop) -> str:
     return "waiting"
 
 
+def phone_texts(workshop: Workshop, language: str | None = None) -> dict:
+    """The workshop's own texts on a phone speaking `language` (the active one): the switcher's
+    language if the workshop has it, else its main language. The interface strings follow the
+    switcher regardless; each text carries the language it is really in, for its `lang`."""
+    shown = workshop.text_language(language or translation.get_language() or workshop.language)
+    title_lang = shown if workshop.has_text_in("title", shown) else workshop.language
+    return {
+        "text_language": shown,
+        "workshop_title": workshop.text_in("title", shown),
+        "title_lang": title_lang,
+    }
+
+
+def statement_texts(statements, workshop: Workshop, language: str) -> list:
+    """Each statement's texts as a phone in `language` (a `text_language`) shows them."""
+    return [statement.texts_in(language, workshop.language) for statement in statements]
+
+
 def phone_live_context(workshop: Workshop) -> dict:
     """The phone's live part, the same for every phone of a workshop: the phase, its countdown,
     its instruction, and during pair talk the statements in full. Sent on every phase change
@@ -362,12 +381,19 @@ def phone_live_context(workshop: Workshop) -> dict:
     moves there by itself (participant.js), carrying any note still being typed.
     """
     pair_talk = workshop.phase in (Phase.PAIR_TALK_1, Phase.PAIR_TALK_2)
+    texts = phone_texts(workshop)
+    shown = texts["text_language"]
+    statements = workshop.statements.order_by("position", "id") if pair_talk else []
     return {
         "workshop": workshop,
+        **texts,
         "page": phone_page(workshop),
         "phase_label": phone_phase_label(workshop),
-        "instruction": workshop.instruction,
-        "pair_talk_statements": list(workshop.statements.order_by("position", "id")) if pair_talk else [],
+        "instruction": workshop.instruction_in(shown),
+        "instruction_lang": shown
+        if workshop.instruction_field and workshop.has_text_in(workshop.instruction_field, shown)
+        else workshop.language,
+        "pair_talk_statements": statement_texts(statements, workshop, shown),
         "live_url": reverse("participant_live", args=[workshop.code]),
         "home_url": reverse("participant_home", args=[workshop.code]),
     }

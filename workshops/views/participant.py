@@ -120,7 +120,9 @@ def _decorate(state: services.ParticipantState) -> services.ParticipantState:
     """Add what the templates draw: the stepper's filled and empty dots."""
     workshop = state.participant.workshop
     most = min(state.budget, workshop.max_dots_per_statement or state.budget)
+    shown = screens.phone_texts(workshop)["text_language"]
     for own in state.answers:
+        own.texts = own.statement.texts_in(shown, workshop.language)
         own.pips = [i < own.dots for i in range(max(most, own.dots))] if most <= MOST_PIPS else []
         own.rating_label = Rating(own.rating).label if own.rating else ""
     return state
@@ -187,7 +189,12 @@ def join(request, code):
     return render(
         request,
         "workshops/participant/join.html",
-        {"workshop": workshop, "error": error, "phase_label": screens.phone_phase_label(workshop)},
+        {
+            "workshop": workshop,
+            "error": error,
+            "phase_label": screens.phone_phase_label(workshop),
+            **screens.phone_texts(workshop),
+        },
         status=409 if error else 200,
     )
 
@@ -209,6 +216,8 @@ def home(request, participant):
     if workshop.phase == Phase.CLOSED:
         if workshop.results_visible:
             context["tally"] = tallies.tally(workshop)
+            for st in context["tally"].statements:
+                st.texts = st.statement.texts_in(context["text_language"], workshop.language)
         return render(request, "workshops/participant/closed.html", context)
     return render(request, "workshops/participant/waiting.html", context)
 
