@@ -1,6 +1,7 @@
 """Bilingual workshops (issue 15): texts in each of the workshop's languages, each phone in its own."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from workshops import services
@@ -31,8 +32,95 @@ def test_it_shows_the_edit_page_side_by_side_with_labels_naming_the_language(own
     services.edit_statement(bilingual, statement.pk, statement.short_name, statement.text, {"sv": {}})
     page = owner_client.get(reverse("workshop_edit", args=[bilingual.code])).content.decode()
     assert "Nätverk för kollegiala tjänster" in page
-    assert "Otsikko, ruotsi" in page
+    assert "Nimi, ruotsi" in page
     # Statement 2 lost its Swedish text: the edit page says the Finnish one is shown instead.
     assert page.count("Ei vielä kirjoitettu") >= 1
     edit = owner_client.get(reverse("statement_edit", args=[bilingual.code, statement.pk])).content.decode()
-    assert "Väittämä 2, ruotsi" in edit
+    assert "Väite 2, ruotsi" in edit
+
+
+# --- Phones ------------------------------------------------------------------------------------
+
+
+def _phone(workshop, language=None) -> Client:
+    """A phone that joined, with the switcher set to `language` the way its button sets it."""
+    phone = Client()
+    phone.post(f"/{workshop.code}")
+    if language:
+        phone.post("/i18n/setlang/", {"language": language, "next": f"/{workshop.code}/me/"})
+    return phone
+
+
+def _page(phone, workshop) -> str:
+    return phone.get(f"/{workshop.code}/me/").content.decode()
+
+
+SV_STATEMENT_1 = "Kommunförbundets PED-nätverk bör satsa på kollegiala tjänster"
+FI_STATEMENT_1 = "Kuntaliiton PED-verkoston tulee panostaa vertaispalveluihin"
+EN_STATEMENT_1 = "The PED network of the Association of Finnish Municipalities should invest in peer services"
+
+
+@pytest.fixture
+def trilingual(owner):
+    return services.create_workshop(
+        owner, "Demokratiapäivä", template="ped", language="fi", further_languages=["sv", "en"]
+    )
+
+
+def test_a_phone_switched_to_swedish_shows_the_swedish_statements_and_instructions(trilingual):
+    services.set_phase(trilingual, Phase.VOTING)
+    phone = _phone(trilingual, "sv")
+    page = _page(phone, trilingual)
+    assert SV_STATEMENT_1 in page and FI_STATEMENT_1 not in page
+    assert "Påverkansnätverk" in page  # statement 3's short name
+    assert "Du har 10 egna prickar" in page  # the voting instruction
+    assert "Fördela" in page  # and the interface speaks Swedish too
+    # The choice sticks for that phone: the next load is still Swedish; another phone is Finnish.
+    assert SV_STATEMENT_1 in _page(phone, trilingual)
+    assert FI_STATEMENT_1 in _page(_phone(trilingual), trilingual)
+
+
+def test_a_phone_in_english_shows_the_english_texts(trilingual):
+    services.set_phase(trilingual, Phase.PAIR_TALK_1)
+    page = _page(_phone(trilingual, "en"), trilingual)
+    assert EN_STATEMENT_1 in page and FI_STATEMENT_1 not in page
+    assert "Talk with the person next to you about everything the PED network" in page
+
+
+def test_a_statement_without_a_swedish_text_shows_the_main_languages(bilingual):
+    second = bilingual.statements.order_by("position")[1]
+    services.edit_statement(bilingual, second.pk, second.short_name, second.text, {"sv": {}})
+    services.set_phase(bilingual, Phase.VOTING)
+    page = _page(_phone(bilingual, "sv"), bilingual)
+    assert SV_STATEMENT_1 in page
+    assert second.text in page  # Finnish, marked as such for a screen reader
+    assert f'<p lang="fi">{second.text}</p>' in page
+    assert "Ei vielä kirjoitettu" not in page and "Not written yet" not in page  # no note on a phone
+
+
+def test_a_language_the_workshop_does_not_have_shows_the_main_language_under_its_interface(bilingual):
+    services.set_phase(bilingual, Phase.VOTING)
+    page = _page(_phone(bilingual, "en"), bilingual)
+    assert FI_STATEMENT_1 in page
+    assert "Dots left" in page  # the interface follows the switcher
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_phone_socket_sends_the_phones_language(owner):
+    from .test_consumers import run, socket
+
+    workshop = services.create_workshop(owner, "X", template="ped", language="fi", further_languages=["sv"])
+    services.set_phase(workshop, Phase.PAIR_TALK_2)
+    phone = _phone(workshop, "sv")
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in phone.cookies.items())
+
+    async def main():
+        communicator = socket(f"/ws/{workshop.code}/phone/", cookie=cookie)
+        await communicator.connect()
+        html = await communicator.receive_from(timeout=3)
+        await communicator.disconnect()
+        return html
+
+    html = run(main)
+    assert SV_STATEMENT_1 in html and FI_STATEMENT_1 not in html
+    assert "Fundera tillsammans med personen bredvid dig" in html
