@@ -124,3 +124,18 @@ def test_the_phone_socket_sends_the_phones_language(owner):
     html = run(main)
     assert SV_STATEMENT_1 in html and FI_STATEMENT_1 not in html
     assert "Fundera tillsammans med personen bredvid dig" in html
+
+
+def test_the_demo_workshop_is_finnish_with_swedish(settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from workshops.models import Workshop
+
+    settings.BASE_DIR = tmp_path  # the demo's password file goes to a scratch checkout
+    call_command("demo", stdout=StringIO())
+    workshop = Workshop.objects.get()
+    assert workshop.languages == ["fi", "sv"] and workshop.projector_languages == ["fi", "sv"]
+    assert workshop.text_in("title", "sv") == "PED-nätverket: fyra typer av nätverk"
+    assert all(s.translations["sv"]["text"] for s in workshop.statements.all())

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from workshops import services
 from workshops.models import Workshop
-from workshops.ped import PED_TITLE
+from workshops.ped import ped_title
 from workshops.qr import lan_address
 
 DEMO_USERNAME = "demo"
@@ -38,7 +38,7 @@ def demo_password() -> tuple[str, bool]:
 
 
 class Command(BaseCommand):
-    help = "Create (once) a demo facilitator and a demo PED workshop, and print how to join."
+    help = "Create (once) a demo facilitator and a PED workshop in Finnish and Swedish; print how to join."
 
     def handle(self, *args, **options):
         User = get_user_model()
@@ -50,9 +50,14 @@ class Command(BaseCommand):
             user.save()
         workshop = Workshop.objects.filter(code=DEMO_CODE).first()
         if workshop is None:
-            workshop = services.create_workshop(user, str(PED_TITLE), template="ped", language="fi")
+            # Finnish with Swedish beside it, as a bilingual municipality runs its seminar.
+            workshop = services.create_workshop(
+                user, ped_title("fi"), template="ped", language="fi", further_languages=["sv"]
+            )
             workshop.code = DEMO_CODE
-            workshop.save(update_fields=["code"])
+            workshop.translations["sv"]["title"] = ped_title("sv")
+            workshop.projector_second_language = "sv"
+            workshop.save(update_fields=["code", "translations", "projector_second_language"])
         port = os.environ.get("PORT", "8000")
         base = f"http://{lan_address()}:{port}"
         self.stdout.write(
