@@ -139,3 +139,68 @@ def test_the_demo_workshop_is_finnish_with_swedish(settings, tmp_path):
     assert workshop.languages == ["fi", "sv"] and workshop.projector_languages == ["fi", "sv"]
     assert workshop.text_in("title", "sv") == "PED-nätverket: fyra typer av nätverk"
     assert all(s.translations["sv"]["text"] for s in workshop.statements.all())
+
+
+# --- Exports and tallies -------------------------------------------------------------------------
+
+
+def _voted(workshop):
+    """Two phones, one in Swedish and one in Finnish, voting the same way: 6/4 dots, fully agree on 1."""
+    from workshops.models import Rating
+
+    services.set_phase(workshop, Phase.VOTING)
+    statements = list(workshop.statements.order_by("position"))
+    for language in ("sv", "fi"):
+        phone = _phone(workshop, language)
+        for statement, dots in zip(statements, [6, 4], strict=False):
+            assert phone.post(f"/{workshop.code}/me/{statement.pk}/dots/", {"dots": dots}).status_code == 302
+        phone.post(f"/{workshop.code}/me/{statements[0].pk}/rating/", {"rating": Rating.FULLY_AGREE})
+    return statements
+
+
+def test_the_data_exports_carry_every_languages_text(bilingual):
+    import csv
+    import io
+    import json
+
+    from workshops import exports
+
+    statements = _voted(bilingual)
+    rows = list(csv.DictReader(io.StringIO(exports.long_csv(bilingual).decode("utf-8-sig"))))
+    first = next(r for r in rows if r["statement_position"] == "1")
+    assert first["statement_text_fi"].startswith(FI_STATEMENT_1)
+    assert first["statement_text_sv"].startswith(SV_STATEMENT_1)
+    assert first["statement_short_name_sv"] == "Nätverk för kollegiala tjänster"
+    assert first["statement_text_en"] == ""  # not a language of this workshop
+    document = json.loads(exports.json_bytes(bilingual))
+    assert document["schema_version"] == 1
+    assert document["workshop"]["languages"] == ["fi", "sv"]
+    texts = document["statements"][0]["texts"]
+    assert texts["fi"]["text"] == statements[0].text
+    assert texts["sv"]["text"].startswith(SV_STATEMENT_1) and texts["sv"]["written"] is True
+
+
+def test_the_spreadsheet_csv_and_the_report_come_in_the_language_picked(owner_client, bilingual):
+    _voted(bilingual)
+    export_page = owner_client.get(reverse("export_page", args=[bilingual.code])).content.decode()
+    assert "?language=sv" in export_page
+    sheet = owner_client.get(reverse("export", args=[bilingual.code, "sheet_csv"]) + "?language=sv")
+    text = sheet.content.decode("utf-8-sig")
+    assert "Nätverk för kollegiala tjänster" in text and "Vertaispalveluverkosto" not in text
+    assert "Påstående" in text  # the headers in Swedish too
+    report = owner_client.get(reverse("report", args=[bilingual.code]) + "?language=sv").content.decode()
+    assert SV_STATEMENT_1 in report and FI_STATEMENT_1 not in report
+    assert '<html lang="sv">' in report
+    default = owner_client.get(reverse("report", args=[bilingual.code])).content.decode()
+    assert FI_STATEMENT_1 in default
+
+
+def test_the_tallies_do_not_depend_on_the_language(bilingual):
+    from workshops import tallies
+
+    _voted(bilingual)
+    result = tallies.tally(bilingual)
+    # A Swedish phone and a Finnish phone voted alike: one statement, one tally, both counted.
+    assert [st.dots for st in result.statements] == [12, 8, 0, 0]
+    assert result.statements[0].columns["fully_agree"].ticks == 2
+    assert result.participants == 2

@@ -76,7 +76,7 @@ def summary_rows(book) -> list[tuple]:
 
 def test_the_worked_example_in_the_csv(worked_example):
     rows = read_csv(exports.long_csv(worked_example))
-    assert list(rows[0]) == exports.LONG_COLUMNS
+    assert list(rows[0]) == exports.DATA_CSV_COLUMNS
     assert [int(r["dots"]) for r in rows] == [5, 2, 2, 1]
     assert [r["rating"] for r in rows] == ["fully_agree", "", "", "fully_disagree"]
     # Labels in the workshop's language (Finnish), whatever language the exporter uses.

@@ -13,6 +13,7 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -136,8 +137,8 @@ def signature_names(workshop: Workshop) -> list[str]:
     return sorted(Signature.objects.filter(workshop=workshop).values_list("name", flat=True), key=_nordic_key)
 
 
-def rating_labels(workshop: Workshop) -> dict[str, str]:
-    with translation.override(workshop.language):
+def rating_labels(workshop: Workshop, language: str | None = None) -> dict[str, str]:
+    with translation.override(language or workshop.language):
         return {key: str(label) for key, label in Rating.choices}
 
 
@@ -239,7 +240,58 @@ def _csv(columns: list[str], rows: list[dict]) -> bytes:
 
 
 def long_csv(workshop: Workshop) -> bytes:
-    return _csv(LONG_COLUMNS, long_rows(workshop))
+    result = tally(workshop)
+    texts = statement_text_columns(workshop, result)
+    rows = [{**row, **texts[row["statement_position"]]} for row in long_rows(workshop, result)]
+    return _csv(DATA_CSV_COLUMNS, rows)
+
+
+# --- Every language's text of each statement (issue 15) ----------------------------------------
+
+# The data CSV's last columns: each statement's texts in every language Dotvote speaks, whichever
+# the workshop has (the others empty), so that the columns are the same for every workshop.
+STATEMENT_TEXT_COLUMNS = [
+    f"statement_{name}_{code}" for code, _name in settings.LANGUAGES for name in ("short_name", "text")
+]
+DATA_CSV_COLUMNS = LONG_COLUMNS + STATEMENT_TEXT_COLUMNS
+
+
+def statement_text_columns(workshop: Workshop, result: WorkshopTally) -> dict[int, dict[str, str]]:
+    """By statement position: its short name and text in each language, as the phones in that
+    language showed them (the main language's where a translation was missing)."""
+    columns = {}
+    for st in result.statements:
+        row = dict.fromkeys(STATEMENT_TEXT_COLUMNS, "")
+        for code in workshop.languages:
+            texts = st.statement.texts_in(code, workshop.language)
+            row[f"statement_short_name_{code}"] = texts.short_name
+            row[f"statement_text_{code}"] = texts.text
+        columns[st.statement.position] = row
+    return columns
+
+
+def statement_texts_document(workshop: Workshop, statement) -> dict:
+    """The JSON's `texts` of a statement: per language of the workshop, its texts and whether they
+    were written in it (false: the main language's were shown)."""
+    texts = {}
+    for code in workshop.languages:
+        shown = statement.texts_in(code, workshop.language)
+        texts[code] = {"short_name": shown.short_name, "text": shown.text, "written": shown.written}
+    return texts
+
+
+def in_language(workshop: Workshop, result: WorkshopTally, language: str) -> None:
+    """Put the statements of this export's own tally into `language` (the main one's where
+    missing), for the files people read: the spreadsheet CSV and the report. The tally's
+    statements are this export's copies, never saved, so the numbers are untouched."""
+    for st in result.statements:
+        texts = st.statement.texts_in(language, workshop.language)
+        st.statement.short_name, st.statement.text = texts.short_name, texts.text
+
+
+def export_language(workshop: Workshop, language: str | None) -> str:
+    """The language the organiser picked for a file people read: one of the workshop's, else its main one."""
+    return language if language in workshop.languages else workshop.language
 
 
 def notes_csv(workshop: Workshop) -> bytes:
@@ -291,6 +343,9 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
             "code": workshop.code,
             "title": workshop.title,
             "language": workshop.language,
+            # Issue 15: every language of the workshop (the main one first) and the title in each.
+            "languages": workshop.languages,
+            "titles": {code: workshop.text_in("title", code) for code in workshop.languages},
             "phase": workshop.phase,
             "dots_per_participant": workshop.dots_per_participant,
             "max_dots_per_statement": workshop.max_dots_per_statement,
@@ -315,7 +370,10 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
             "ratings": result.ratings,
             "notes": result.notes,
         },
-        "statements": [_statement_document(st, labels) for st in result.statements],
+        "statements": [
+            {**_statement_document(st, labels), "texts": statement_texts_document(workshop, st.statement)}
+            for st in result.statements
+        ],
         "rows": long_rows(workshop, result),
         "notes": note_rows(workshop, result),
         "proposals": proposal_rows(workshop),
@@ -433,14 +491,17 @@ def summary_sentences(result: WorkshopTally) -> list[str]:
 # --- The spreadsheet CSV: for people, in the workshop's language ------------------------------
 
 
-def sheet_csv(workshop: Workshop) -> bytes:
+def sheet_csv(workshop: Workshop, language: str | None = None) -> bytes:
     """The statements' tallies, then the notes: ";"-separated with a byte order mark, headers,
     labels, decimal commas and dates as the workshop's language writes them, so that Excel under
     Finnish or Swedish settings and LibreOffice open it in columns. Notes hidden on the
-    projector are left out, as in the report: this file is meant to be shared."""
-    with translation.override(workshop.language):
+    projector are left out, as in the report: this file is meant to be shared. `language`: one
+    of the workshop's, picked on the export page (default: the main one)."""
+    language = export_language(workshop, language)
+    with translation.override(language):
         result = tally(workshop)
-        labels = rating_labels(workshop)
+        in_language(workshop, result, language)
+        labels = rating_labels(workshop, language)
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
 
@@ -832,10 +893,18 @@ def filename(workshop: Workshop, suffix: str, extension: str) -> str:
     return "-".join(parts) + "." + extension
 
 
-def export(workshop: Workshop, fmt: str, *, signatures: bool = False) -> ExportFile:
-    """The file of one format. `signatures` adds the signature list to XLSX and JSON."""
+def export(
+    workshop: Workshop, fmt: str, *, signatures: bool = False, language: str | None = None
+) -> ExportFile:
+    """The file of one format. `signatures` adds the signature list to XLSX and JSON; `language`
+    (one of the workshop's) is the spreadsheet CSV's."""
     if fmt == "sheet_csv":
-        return ExportFile(sheet_csv(workshop), CSV_TYPE, filename(workshop, "spreadsheet", "csv"))
+        suffix = (
+            "spreadsheet"
+            if export_language(workshop, language) == workshop.language
+            else f"spreadsheet-{language}"
+        )
+        return ExportFile(sheet_csv(workshop, language), CSV_TYPE, filename(workshop, suffix, "csv"))
     if fmt == "csv":
         return ExportFile(long_csv(workshop), CSV_TYPE, filename(workshop, "", "csv"))
     if fmt == "notes_csv":
@@ -911,11 +980,14 @@ def phase_times(workshop: Workshop) -> list[dict]:
     ]
 
 
-def report_context(workshop: Workshop) -> dict:
-    """What the report shows, worked out in the workshop's language, from the workshop alone."""
-    with translation.override(workshop.language):
+def report_context(workshop: Workshop, language: str | None = None) -> dict:
+    """What the report shows, worked out in the workshop's language (or another of its languages,
+    picked on the export page), from the workshop alone."""
+    language = export_language(workshop, language)
+    with translation.override(language):
         result = tally(workshop)
-        labels = {**rating_labels(workshop), NO_OPINION: _("No opinion given")}
+        in_language(workshop, result, language)
+        labels = {**rating_labels(workshop, language), NO_OPINION: _("No opinion given")}
         statements = []
         for st in result.statements:
             columns = [*Rating.values, NO_OPINION]
@@ -939,6 +1011,8 @@ def report_context(workshop: Workshop) -> dict:
             )
         return {
             "workshop": workshop,
+            "language": language,
+            "title": workshop.text_in("title", language),
             "result": result,
             "statements": statements,
             "sentences": summary_sentences(result),
