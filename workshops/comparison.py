@@ -74,10 +74,18 @@ class Comparison:
         return None
 
 
-def compare(workshops: list[Workshop], by_hand: dict[int, int] | None = None) -> Comparison:
-    """The rows of the comparison: text matches first, then the matches made by hand."""
+def compare(
+    workshops: list[Workshop],
+    by_hand: dict[int, int] | None = None,
+    known: dict[int, WorkshopTally] | None = None,
+) -> Comparison:
+    """The rows of the comparison: text matches first, then the matches made by hand.
+
+    `known` holds tallies the caller has already made (workshop id -> tally), not made again.
+    """
     by_hand = by_hand or {}
-    results = [tally(w) for w in workshops]
+    known = known or {}
+    results = [known.get(w.pk) or tally(w) for w in workshops]
     rows: list[Row] = []
     row_of: dict[int, Row] = {}
     for workshop, result in zip(workshops, results, strict=True):

@@ -955,7 +955,7 @@ def report_context(workshop: Workshop) -> dict:
             "generated_at": timezone.now(),
             "proposals": proposal_rows(workshop),
             # This round beside the previous one; None for a first round.
-            "rounds": screens.round_comparison(workshop),
+            "rounds": screens.round_comparison(workshop, result),
         }
 
 
