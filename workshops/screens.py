@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from . import qr, tallies
 from .models import Phase, Rating, Workshop
@@ -27,6 +27,27 @@ STEPS_WITH_IDEAS = [Phase.PAIR_TALK_1, Phase.IDEAS, Phase.PAIR_TALK_2, Phase.VOT
 def steps_for(workshop: Workshop) -> list:
     """The facilitator's steps for this workshop: with the ideas phase only when it collects ideas."""
     return STEPS_WITH_IDEAS if workshop.collect_ideas else STEPS
+
+
+# --- Participants by source: phones and paper sheets -------------------------------------------
+
+
+def by_source(result: tallies.WorkshopTally) -> str:
+    """ "38 by phone, 4 on paper" when some sheets were typed in; "" when every answer is a phone's."""
+    if not result.on_paper:
+        return ""
+    return _("%(phone)s by phone, %(paper)s on paper") % {"phone": result.by_phone, "paper": result.on_paper}
+
+
+def participants_by_source(result: tallies.WorkshopTally) -> str:
+    """ "42 participants: 38 by phone, 4 on paper." as the files say it ("" without paper sheets)."""
+    if not result.on_paper:
+        return ""
+    return ngettext(
+        "%(n)s participant: %(phone)s by phone, %(paper)s on paper.",
+        "%(n)s participants: %(phone)s by phone, %(paper)s on paper.",
+        result.participants,
+    ) % {"n": result.participants, "phone": result.by_phone, "paper": result.on_paper}
 
 
 # --- The projector ----------------------------------------------------------------------------
@@ -336,6 +357,7 @@ def run_live_context(workshop: Workshop, join: qr.JoinAddress | None = None) -> 
     return {
         "workshop": workshop,
         "tally": tally,
+        "by_source": by_source(tally),
         "steps": steps,
         "time_up": time_is_up(workshop),
         "slides": [
