@@ -5,6 +5,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from workshops import screens, services
 from workshops.models import Answer, Participant, Phase, Rating, ResultsVisibility, Workshop
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_round_2_has_the_same_statements_and_settings_and_takes_the_join_code(worked_example, owner):
     round_1 = worked_example
     services.update_workshop(round_1, participant_limit=77)
+    Workshop.objects.filter(pk=round_1.pk).update(notes_need_approval=True, close_when_time_is_up=True)
     round_1.helpers.add(
         type(owner).objects.create_user("carol", password="carol-pass-123"),
     )
@@ -29,6 +31,7 @@ def test_round_2_has_the_same_statements_and_settings_and_takes_the_join_code(wo
     assert round_1.code != code and round_1.phase == Phase.CLOSED
     assert round_2.phase == Phase.DRAFT and not round_2.participants.exists()
     assert round_2.participant_limit == 77 and round_2.projector_secret == round_1.projector_secret
+    assert round_2.notes_need_approval and round_2.close_when_time_is_up
     assert [(s.position, s.short_name, s.text) for s in round_2.statements.all()] == [
         (s.position, s.short_name, s.text) for s in round_1.statements.all()
     ]
@@ -196,3 +199,9 @@ def test_a_reworded_statement_is_still_its_slot_and_many_statements_take_two_rou
     rounds = [s for s in slides if s.partial == "rounds"]
     assert [s.key for s in rounds] == ["rounds", "rounds-2"]
     assert [len(s.data["rows"]) for s in rounds] == [screens.ROUNDS_PER_SLIDE, 8 - screens.ROUNDS_PER_SLIDE]
+    with translation.override("en"):
+        run = screens.run_live_context(round_2)
+    assert [s["short"] for s in run["slides"] if s["key"].startswith("rounds")] == [
+        "Rounds 1/2",
+        "Rounds 2/2",
+    ]

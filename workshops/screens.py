@@ -230,7 +230,7 @@ def _rounds(state) -> list[Slide]:
             "rounds" if n == 1 else f"rounds-{n}",
             "rounds",
             label if len(pages) == 1 else f"{label} ({n}/{len(pages)})",
-            {"rounds": rounds, "rows": page},
+            {"rounds": rounds, "rows": page, "page": f" {n}/{len(pages)}" if len(pages) > 1 else ""},
         )
         for n, page in enumerate(pages, start=1)
     ]
@@ -324,6 +324,8 @@ def _short_name(slide: Slide) -> str:
     """The slide's name on the console's small button: a focus slide's statement number."""
     if slide.partial == "focus":
         return str(slide.data["card"]["tally"].statement.position)
+    if slide.partial == "rounds":
+        return _("Rounds") + slide.data["page"]
     return slide.label
 
 
