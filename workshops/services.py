@@ -1351,6 +1351,8 @@ def start_next_round(workshop: Workshop) -> Workshop:
             "pair_talk_1_question",
             "pair_talk_2_question",
             "voting_instruction",
+            "notes_need_approval",
+            "close_when_time_is_up",
         ]
         next_round = Workshop.objects.create(
             code=code,
