@@ -110,6 +110,19 @@ def test_the_downloads_carry_the_same_figures(owner_client, three):
     } == {"2"}
 
 
+def test_paper_sheets_are_counted_apart_in_the_comparison(owner_client, owner, three):
+    (first, s1), (second, _s2), _third = three
+    services.enter_paper_sheet(first, owner, {s1[0].pk: 10}, {}, {})
+    query = _query(first, second)
+    html = owner_client.get(reverse("compare") + query).content.decode()
+    assert "(1 paperilla)" in html and html.count("paperilla") == 4  # Espoo's four statements
+    sheet = load_workbook(
+        io.BytesIO(owner_client.get(reverse("compare_export", args=["xlsx"]) + query).content)
+    )
+    rows = list(sheet["Comparison"].iter_rows(min_row=2, values_only=True))
+    assert {(r[2], r[5], r[-1]) for r in rows} == {(first.code, 3, 1), (second.code, 1, 0)}
+
+
 def test_another_facilitators_workshop_cannot_be_added(owner_client, other_facilitator, three):
     (first, _s1), (second, _s2), _third = three
     theirs = services.create_workshop(other_facilitator, "Bob's", template="ped")

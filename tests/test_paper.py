@@ -297,3 +297,44 @@ def test_the_data_exports_carry_the_source_and_the_json_the_log(
         (2, "corrected", "alice"),
     ]
     assert edits[1]["change"]["1"] == {"dots": [0, 1], "rating": ["neutral", None]}
+
+
+def test_every_screen_and_file_counts_phones_and_paper_apart(
+    owner_client, owner, voting_workshop, statements
+):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    code = voting_workshop.code
+    run = reverse("workshop_run", args=[code])
+    services.set_results_visibility(voting_workshop, "revealed")
+    # Phones only: no paper part anywhere.
+    _vote_by_phone(voting_workshop, statements, SHEETS[0])
+    assert "paperilla" not in owner_client.get(run).content.decode()
+    assert "data-on-paper" not in owner_client.get(reverse("projector_screen", args=[code])).content.decode()
+
+    _vote_by_phone(voting_workshop, statements, SHEETS[1])
+    _enter_on_paper(voting_workshop, owner, statements, SHEETS[2])
+    result = tallies.tally(voting_workshop)
+    assert (result.participants, result.by_phone, result.on_paper) == (3, 2, 1)
+
+    assert "(2 puhelimella, 1 paperilla)" in owner_client.get(run).content.decode()
+    projector = owner_client.get(reverse("projector_screen", args=[code])).content.decode()
+    assert re.search(r"<dt>Paperilla</dt><dd class=\"p-key\" data-on-paper>1</dd>", projector)
+    services.set_phase(voting_workshop, Phase.CLOSED)
+    projector = owner_client.get(reverse("projector_screen", args=[code])).content.decode()
+    assert "data-on-paper>1<" in projector  # the closing slide's figures too
+    assert "(2 puhelimella, 1 paperilla)" in owner_client.get(reverse("report", args=[code])).content.decode()
+
+    sentence = "3 osallistujaa: 2 puhelimella, 1 paperilla."
+    book = load_workbook(io.BytesIO(owner_client.get(reverse("export", args=[code, "xlsx"])).content))
+    summary = [row[0] for row in book.worksheets[0].iter_rows(max_row=6, values_only=True)]
+    assert sentence in summary
+    data = list(book["Tiedot"].iter_rows(values_only=True))  # headers, keys, then the rows
+    sheet = owner_client.get(reverse("export", args=[code, "sheet_csv"])).content.decode("utf-8-sig")
+    assert sentence in sheet
+    rows = list(csv.reader(io.StringIO(sheet), delimiter=";"))
+    assert ["", sentence] in rows
+    assert {row[-1] for row in data[2:]} == {"phone", "paper"}

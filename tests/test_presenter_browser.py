@@ -1,8 +1,9 @@
 """The projector's slides in Chromium at three projector sizes: nothing overflows or is clipped,
 the type is big enough for the back row, and the keys and the console move the slides.
 
-One browser page per size walks every slide (a reload after each state change: the test process
-and daphne share the database, not the in-memory channel layer)."""
+One browser page per size walks every slide, the last one a second round's "rounds" slide (a
+reload after each state change: the test process and daphne share the database, not the in-memory
+channel layer)."""
 
 import os
 from datetime import timedelta
@@ -104,6 +105,15 @@ def test_every_slide_fits_and_is_readable(daphne_server, browser, hall, statemen
         expect(page.locator(".slide:not([hidden]) .p-more").first).to_contain_text("+")
         slide("time-up", "time_up", results_visibility="hidden", phase_ends_at=now - timedelta(seconds=5))
         slide("closed", "thanks", phase=Phase.CLOSED, phase_ends_at=None, projector_slide="")
+        # Round 2 takes the join code and the projector's key: the same screen shows it beside round 1.
+        code = hall.code
+        services.start_next_round(Workshop.objects.get(pk=hall.pk))
+        round_2 = services.set_phase(Workshop.objects.get(code=code), Phase.VOTING)
+        voter = services.join(round_2)
+        for statement, dots in zip(round_2.statements.order_by("position"), [1, 3, 4, 2], strict=True):
+            services.set_dots(voter, statement.pk, dots)
+        hall = round_2
+        slide("rounds", "rounds", phase=Phase.CLOSED, results_visibility="revealed", projector_slide="rounds")
     finally:
         context.close()
     print("\nsmallest font px", size, {k[1]: v for k, v in MEASURED.items() if k[0] == size})

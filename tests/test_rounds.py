@@ -1,11 +1,14 @@
 """Rounds: the same statements voted on again, phones carried over by their cookie."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from workshops import screens, services
-from workshops.models import Answer, Participant, Phase, Rating, Workshop
+from workshops.models import Answer, Participant, Phase, Rating, ResultsVisibility, Workshop
 
 pytestmark = pytest.mark.django_db
 
@@ -13,6 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_round_2_has_the_same_statements_and_settings_and_takes_the_join_code(worked_example, owner):
     round_1 = worked_example
     services.update_workshop(round_1, participant_limit=77)
+    Workshop.objects.filter(pk=round_1.pk).update(notes_need_approval=True, close_when_time_is_up=True)
     round_1.helpers.add(
         type(owner).objects.create_user("carol", password="carol-pass-123"),
     )
@@ -27,6 +31,7 @@ def test_round_2_has_the_same_statements_and_settings_and_takes_the_join_code(wo
     assert round_1.code != code and round_1.phase == Phase.CLOSED
     assert round_2.phase == Phase.DRAFT and not round_2.participants.exists()
     assert round_2.participant_limit == 77 and round_2.projector_secret == round_1.projector_secret
+    assert round_2.notes_need_approval and round_2.close_when_time_is_up
     assert [(s.position, s.short_name, s.text) for s in round_2.statements.all()] == [
         (s.position, s.short_name, s.text) for s in round_1.statements.all()
     ]
@@ -111,6 +116,46 @@ def test_round_2_of_the_worked_example_shows_the_changes_in_the_report(
     # Statement 4 had a score in round 1 and none in round 2: no change can be read.
     assert rows[3]["score"]["text"] == "–"
 
+    # The projector: hidden results hide the rounds too.
+    hidden = owner_client.get(reverse("projector_screen", args=[round_2.code])).content.decode()
+    assert 'data-slide-key="rounds"' not in hidden and "−30,0" not in hidden
+    # Once results are shown: the rounds slide after the overview, with the report's figures.
+    services.set_results_visibility(round_2, ResultsVisibility.REVEALED)
+    services.set_projector_slide(round_2, "rounds")
+    page = owner_client.get(reverse("projector_screen", args=[round_2.code]))
+    slide = _slide(page.content.decode(), "rounds")
+    keys = re.findall(r'data-slide-key="([^"]+)"', page.content.decode())
+    assert keys.index("rounds") == keys.index("overview") + 1
+    assert "Kierros 2 ja kierros 1 rinnakkain" in slide or "Round 2 beside round 1" in slide
+    figures = {
+        (position, figure): _words(cell)
+        for position, row in re.findall(r'<tr data-position="(\d+)">(.*?)</tr>', slide, re.S)
+        for figure, cell in re.findall(r'data-figure="(\w+)">(.*?)</td>', row, re.S)
+    }
+    # Before → now, then the arrow, the word for screen readers and the signed change.
+    assert figures[("1", "dots")] == "5 → 2 ▼ laski −3"
+    assert figures[("1", "share")] == "50,0 → 20,0 ▼ laski −30,0"
+    assert figures[("1", "score")] == "+10,0 → +5,0 ▼ laski −5,0"
+    assert figures[("2", "dots")] == "2 → 3 ▲ nousi +1"
+    assert figures[("2", "share")] == "20,0 → 30,0 ▲ nousi +10,0"
+    assert figures[("2", "score")] == "– → – –"
+    assert figures[("4", "dots")] == "1 → 2 ▲ nousi +1"
+    assert figures[("4", "score")] == "−10,0 → – –"
+    # The console's slide list offers it too.
+    run = owner_client.get(reverse("workshop_run", args=[round_2.code])).content.decode()
+    assert 'value="rounds"' in run
+
+
+def _slide(html: str, key: str) -> str:
+    start = html.index(f'data-slide-key="{key}"')
+    return html[start : html.index("</section>", start)]
+
+
+def _words(cell: str) -> str:
+    """A cell's text as read aloud and seen, without the hidden round names: tags dropped."""
+    cell = re.sub(r'<span class="visually-hidden">Kierros \d+:</span>', "", cell)
+    return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+
 
 def test_only_the_owner_starts_a_round(client, other_facilitator, workshop):
     services.set_phase(workshop, Phase.CLOSED)
@@ -124,3 +169,39 @@ def test_the_console_offers_the_next_round_once_closed(owner_client, workshop):
     assert url not in owner_client.get(reverse("workshop_run", args=[workshop.code])).content.decode()
     services.set_phase(workshop, Phase.CLOSED)
     assert url in owner_client.get(reverse("workshop_run", args=[workshop.code])).content.decode()
+
+
+def test_a_reworded_statement_is_still_its_slot_and_many_statements_take_two_rounds_slides(workshop):
+    from workshops import qr, tallies
+
+    for i in range(5, 9):  # eight statements in all
+        services.add_statement(workshop, f"Lisä {i}", f"Lisäväite {i}.")
+    services.set_phase(workshop, Phase.VOTING)
+    a = services.join(workshop)
+    first = list(workshop.statements.order_by("position"))
+    services.set_dots(a, first[1].pk, 4)
+    services.set_phase(workshop, Phase.CLOSED)
+    round_2 = services.start_next_round(Workshop.objects.get(pk=workshop.pk))
+    second = list(round_2.statements.order_by("position"))
+    services.edit_statement(round_2, second[1].pk, "Uusi nimi", "Toisin sanottu väite.")
+    services.set_phase(round_2, Phase.VOTING)
+    services.set_dots(services.join(round_2), second[1].pk, 1)
+    services.set_results_visibility(round_2, ResultsVisibility.REVEALED)
+
+    rows = screens.round_comparison(round_2)["rows"]
+    assert len(rows) == 8
+    assert (rows[1]["statement"].short_name, rows[1]["before"].tally.dots, rows[1]["dots"]["text"]) == (
+        "Uusi nimi",
+        4,
+        "−3",
+    )
+    slides, _current = screens.projector_deck(round_2, tallies.tally(round_2), qr.JoinAddress("http://x/"))
+    rounds = [s for s in slides if s.partial == "rounds"]
+    assert [s.key for s in rounds] == ["rounds", "rounds-2"]
+    assert [len(s.data["rows"]) for s in rounds] == [screens.ROUNDS_PER_SLIDE, 8 - screens.ROUNDS_PER_SLIDE]
+    with translation.override("en"):
+        run = screens.run_live_context(round_2)
+    assert [s["short"] for s in run["slides"] if s["key"].startswith("rounds")] == [
+        "Rounds 1/2",
+        "Rounds 2/2",
+    ]

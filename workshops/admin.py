@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Answer, Note, Participant, Signature, Statement, Workshop
+from .models import (
+    Answer,
+    Note,
+    PaperSheetEdit,
+    Participant,
+    PhaseRecord,
+    Proposal,
+    Signature,
+    Statement,
+    Workshop,
+)
 
 
 class StatementInline(admin.TabularInline):
@@ -24,7 +34,8 @@ class StatementAdmin(admin.ModelAdmin):
 
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
-    list_display = ["number", "workshop", "joined_at"]
+    list_display = ["number", "workshop", "source", "joined_at"]
+    list_filter = ["source"]
     search_fields = ["workshop__code"]
     exclude = ["token"]
 
@@ -47,3 +58,40 @@ class NoteAdmin(admin.ModelAdmin):
     list_display = ["kind", "text", "statement", "hidden_on_projector", "created_at"]
     list_filter = ["kind", "hidden_on_projector"]
     search_fields = ["statement__workshop__code", "text"]
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = ["short_name", "text", "participant", "outcome", "created_at"]
+    list_filter = ["outcome"]
+    search_fields = ["participant__workshop__code", "short_name", "text"]
+    list_select_related = ["participant__workshop"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record of what happened: an audit log that the admin could rewrite would prove nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PaperSheetEdit)
+class PaperSheetEditAdmin(ReadOnlyAdmin):
+    list_display = ["workshop", "participant_number", "action", "edited_by_name", "edited_at"]
+    list_filter = ["action"]
+    search_fields = ["workshop__code", "edited_by_name"]
+    list_select_related = ["workshop"]
+
+
+@admin.register(PhaseRecord)
+class PhaseRecordAdmin(ReadOnlyAdmin):
+    list_display = ["workshop", "phase", "started_at", "ended_at"]
+    list_filter = ["phase"]
+    search_fields = ["workshop__code"]
+    list_select_related = ["workshop"]

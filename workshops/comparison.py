@@ -30,6 +30,7 @@ class Cell:
     workshop: Workshop
     participants: int
     tally: StatementTally
+    on_paper: int = 0  # of the participants, those whose sheet was typed in
 
     @property
     def score(self):
@@ -74,10 +75,18 @@ class Comparison:
         return None
 
 
-def compare(workshops: list[Workshop], by_hand: dict[int, int] | None = None) -> Comparison:
-    """The rows of the comparison: text matches first, then the matches made by hand."""
+def compare(
+    workshops: list[Workshop],
+    by_hand: dict[int, int] | None = None,
+    known: dict[int, WorkshopTally] | None = None,
+) -> Comparison:
+    """The rows of the comparison: text matches first, then the matches made by hand.
+
+    `known` holds tallies the caller has already made (workshop id -> tally), not made again.
+    """
     by_hand = by_hand or {}
-    results = [tally(w) for w in workshops]
+    known = known or {}
+    results = [known.get(w.pk) or tally(w) for w in workshops]
     rows: list[Row] = []
     row_of: dict[int, Row] = {}
     for workshop, result in zip(workshops, results, strict=True):
@@ -112,7 +121,7 @@ def compare(workshops: list[Workshop], by_hand: dict[int, int] | None = None) ->
     for number, row in enumerate(rows, start=1):
         row.number = number
         row.cells = [
-            Cell(w, result.participants, by_statement[row.statements[w.pk].pk])
+            Cell(w, result.participants, by_statement[row.statements[w.pk].pk], result.on_paper)
             if w.pk in row.statements
             else None
             for w, result in zip(workshops, results, strict=True)
@@ -170,6 +179,7 @@ def xlsx_bytes(comparison: Comparison) -> bytes:
         _("Agreement score"),
         _("Flags"),
         *[_("Ticks: %(column)s") % {"column": labels[key]} for key in Rating.values],
+        _("Participants from paper sheets"),
     ]
     exports._append(sheet, header)
     for cell in sheet[1]:
@@ -195,6 +205,7 @@ def xlsx_bytes(comparison: Comparison) -> bytes:
                     float(cell.score) if cell.score is not None else None,
                     ", ".join(flags(cell)),
                     *cell.distribution,
+                    cell.on_paper,
                 ],
             )
             sheet.cell(sheet.max_row, 8).number_format = "0.0%"

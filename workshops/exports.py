@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from . import screens, services
+from . import screens
 from .models import (
     Answer,
     Note,
@@ -361,7 +361,7 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
                 for record in PhaseRecord.objects.filter(workshop=workshop)
             ],
             "participants": result.participants,
-            "participants_by_source": services.source_counts(workshop),
+            "participants_by_source": {"phone": result.by_phone, "paper": result.on_paper},
             "round": workshop.round_number,
             "previous_round_code": workshop.previous_round.code if workshop.previous_round_id else None,
             "spent_all_dots": result.spent_all_dots,
@@ -536,6 +536,8 @@ def sheet_csv(workshop: Workshop, language: str | None = None) -> bytes:
                 ]
             )
         row(["", _("Total"), result.total_dots, local_number(100 if result.total_dots else 0), ""])
+        if result.on_paper:
+            row(["", screens.participants_by_source(result)])
         row([])
         row([_("Statement"), _("Kind"), _("SWOT note"), _("Written")])
         kinds = dict(NoteKind.choices)
@@ -683,6 +685,8 @@ def _summary_sheet(book: Workbook, workshop: Workshop, result: WorkshopTally, la
             % {"participants": result.participants, "dots": result.total_dots, "ratings": result.ratings}
         ],
     )
+    if result.on_paper:  # "42 participants: 38 by phone, 4 on paper."
+        _append(sheet, [screens.participants_by_source(result)])
     _append(sheet, [])
     header_row = _append(
         sheet,
@@ -1026,10 +1030,11 @@ def report_context(workshop: Workshop, language: str | None = None) -> dict:
                 ],
             ),
             "small_number": SMALL_NUMBER,
+            "by_source": screens.by_source(result),
             "generated_at": timezone.now(),
             "proposals": proposal_rows(workshop),
             # This round beside the previous one; None for a first round.
-            "rounds": screens.round_comparison(workshop),
+            "rounds": screens.round_comparison(workshop, result),
         }
 
 

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from . import qr, tallies
 from .models import Phase, Rating, Workshop
@@ -28,6 +28,27 @@ STEPS_WITH_IDEAS = [Phase.PAIR_TALK_1, Phase.IDEAS, Phase.PAIR_TALK_2, Phase.VOT
 def steps_for(workshop: Workshop) -> list:
     """The facilitator's steps for this workshop: with the ideas phase only when it collects ideas."""
     return STEPS_WITH_IDEAS if workshop.collect_ideas else STEPS
+
+
+# --- Participants by source: phones and paper sheets -------------------------------------------
+
+
+def by_source(result: tallies.WorkshopTally) -> str:
+    """ "38 by phone, 4 on paper" when some sheets were typed in; "" when every answer is a phone's."""
+    if not result.on_paper:
+        return ""
+    return _("%(phone)s by phone, %(paper)s on paper") % {"phone": result.by_phone, "paper": result.on_paper}
+
+
+def participants_by_source(result: tallies.WorkshopTally) -> str:
+    """ "42 participants: 38 by phone, 4 on paper." as the files say it ("" without paper sheets)."""
+    if not result.on_paper:
+        return ""
+    return ngettext(
+        "%(n)s participant: %(phone)s by phone, %(paper)s on paper.",
+        "%(n)s participants: %(phone)s by phone, %(paper)s on paper.",
+        result.participants,
+    ) % {"n": result.participants, "phone": result.by_phone, "paper": result.on_paper}
 
 
 # --- The projector ----------------------------------------------------------------------------
@@ -190,9 +211,36 @@ def _pair_talk(state):
     ]
 
 
+# The rounds slide shows this many statements; more go on a second slide ("rounds-2"), and so on.
+ROUNDS_PER_SLIDE = 6
+
+
+def _rounds(state) -> list[Slide]:
+    """This round beside the previous one, with the report's figures (`round_comparison`)."""
+    rounds = round_comparison(state.workshop, state.tally)
+    if rounds is None:
+        return []
+    rows = rounds["rows"]
+    pages = [rows[i : i + ROUNDS_PER_SLIDE] for i in range(0, len(rows), ROUNDS_PER_SLIDE)] or [[]]
+    label = _("Round %(now)s beside round %(before)s") % {
+        "now": state.workshop.round_number,
+        "before": rounds["previous"].round_number,
+    }
+    return [
+        Slide(
+            "rounds" if n == 1 else f"rounds-{n}",
+            "rounds",
+            label if len(pages) == 1 else f"{label} ({n}/{len(pages)})",
+            {"rounds": rounds, "rows": page, "page": f" {n}/{len(pages)}" if len(pages) > 1 else ""},
+        )
+        for n, page in enumerate(pages, start=1)
+    ]
+
+
 def _results(state) -> list[Slide]:
     cards = [statement_card(st) for st in state.tally.statements]
     slides = [Slide("overview", "overview", _("Results: all statements"), {"cards": cards})]
+    slides += _rounds(state)
     for card in cards:
         statement = card["tally"].statement
         label = _("Results: statement %(position)s, %(name)s") % {
@@ -277,6 +325,8 @@ def _short_name(slide: Slide) -> str:
     """The slide's name on the console's small button: a focus slide's statement number."""
     if slide.partial == "focus":
         return str(slide.data["card"]["tally"].statement.position)
+    if slide.partial == "rounds":
+        return _("Rounds") + slide.data["page"]
     return slide.label
 
 
@@ -310,6 +360,7 @@ def run_live_context(workshop: Workshop, join: qr.JoinAddress | None = None) -> 
     return {
         "workshop": workshop,
         "tally": tally,
+        "by_source": by_source(tally),
         "steps": steps,
         "time_up": time_is_up(workshop),
         "slides": [
@@ -479,50 +530,62 @@ def _change(before, after, decimals: int) -> dict:
     return {"arrow": arrow, "word": word, "text": sign + number_format(abs(delta), decimals)}
 
 
-def round_comparison(workshop: Workshop) -> dict | None:
+def round_comparison(workshop: Workshop, now: tallies.WorkshopTally | None = None) -> dict | None:
     """Per statement: dots, share and score in the previous round and in this one, and the change.
 
     None for a first round. Statements are matched by text, then by position (a statement
-    reworded before the round opened is still the same slot on the sheet).
+    reworded before the round opened is still the same slot on the sheet). The projector and the
+    report both print these figures; `now` is this round's tally when the caller has it already.
     """
     from . import comparison
 
     previous = workshop.previous_round
     if previous is None:
         return None
-    pair = [previous, workshop]
-    result = comparison.compare(pair)
-    by_position = {
-        s.position: s for row in result.rows for w, s in row.statements.items() if w == previous.pk
+    before_tally = tallies.tally(previous)
+    now = now or tallies.tally(workshop)
+    texts_now = {comparison.normalise(st.statement.text) for st in now.statements}
+    texts_before = {comparison.normalise(st.statement.text) for st in before_tally.statements}
+    unmatched_before = {
+        st.statement.position: st.statement
+        for st in before_tally.statements
+        if comparison.normalise(st.statement.text) not in texts_now
     }
-    by_hand = {}
-    for row in result.rows:
-        if not row.complete and workshop.pk in row.statements:
-            mine = row.statements[workshop.pk]
-            theirs = by_position.get(mine.position)
-            if theirs is not None and not result.row_of(theirs.pk).complete:
-                by_hand[mine.pk] = theirs.pk
-    if by_hand:
-        result = comparison.compare(pair, by_hand)
+    by_hand = {
+        st.statement.pk: unmatched_before[st.statement.position].pk
+        for st in now.statements
+        if comparison.normalise(st.statement.text) not in texts_before
+        and st.statement.position in unmatched_before
+    }
+    result = comparison.compare(
+        [previous, workshop], by_hand, known={previous.pk: before_tally, workshop.pk: now}
+    )
     rows = []
     for row in result.rows:
-        before, now = row.cells
-        if now is None:
+        before, this = row.cells
+        if this is None:
             continue  # a statement dropped from this round
-        share_before = round(before.tally.share, 1) if before else None
-        share_now = round(now.tally.share, 1)
+        # Shares to one decimal, halves up, as every screen prints them; the change is of those.
+        share_before = tallies.one_decimal(before.tally.share) if before else None
+        share_now = tallies.one_decimal(this.tally.share)
         rows.append(
             {
-                "statement": now.tally.statement,
+                "statement": this.tally.statement,
                 "before": before,
-                "now": now,
-                "dots": _change(before.tally.dots if before else None, now.tally.dots, 0),
+                "now": this,
+                "dots": _change(before.tally.dots if before else None, this.tally.dots, 0),
                 "share": _change(share_before, share_now, 1),
-                "score": _change(before.score if before else None, now.score, 1),
-                "score_before": score_text(float(before.score))
-                if before and before.score is not None
-                else "–",
-                "score_now": score_text(float(now.score)) if now.score is not None else "–",
+                "score": _change(before.score if before else None, this.score, 1),
+                "share_before": number_format(share_before, 1) if before else "–",
+                "share_now": number_format(share_now, 1),
+                "score_before": score_text(before.tally.score) if before else "–",
+                "score_now": score_text(this.tally.score),
             }
         )
-    return {"previous": previous, "workshop": workshop, "rows": rows}
+    return {
+        "previous": previous,
+        "workshop": workshop,
+        "participants_before": before_tally.participants,
+        "participants_now": now.participants,
+        "rows": rows,
+    }

@@ -1484,6 +1484,8 @@ def start_next_round(workshop: Workshop) -> Workshop:
             "pair_talk_1_question",
             "pair_talk_2_question",
             "voting_instruction",
+            "notes_need_approval",
+            "close_when_time_is_up",
             "further_languages",
             "translations",
             "projector_second_language",

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext
 
-from .models import Answer, Note, NoteKind, Participant, Rating, Statement, Workshop
+from .models import Answer, Note, NoteKind, Participant, Rating, Source, Statement, Workshop
 
 # Dotmocracy's weights for the agreement score; "can't say" is left out of it entirely.
 SCORE_WEIGHTS = {
@@ -79,6 +79,11 @@ class WorkshopTally:
     total_dots: int
     ratings: int
     notes: int
+    on_paper: int = 0  # participants whose sheet was typed in (Source.PAPER), counted in `participants`
+
+    @property
+    def by_phone(self) -> int:
+        return self.participants - self.on_paper
 
 
 def rounded_score(score: float | None) -> Decimal | None:
@@ -130,6 +135,7 @@ def tally(workshop: Workshop) -> WorkshopTally:
         joined=Count("id"),
         spent_all=Count("id", filter=Q(spent=budget)),
         finished=Count("id", filter=Q(spent=budget, rated=n_statements)),
+        on_paper=Count("id", filter=Q(source=Source.PAPER)),
     )
 
     notes = (
@@ -169,4 +175,5 @@ def tally(workshop: Workshop) -> WorkshopTally:
         total_dots=total_dots,
         ratings=ratings,
         notes=note_count,
+        on_paper=counts["on_paper"],
     )
