@@ -305,16 +305,42 @@ def projector_deck(
 def projector_context(workshop: Workshop, join: qr.JoinAddress) -> dict:
     """Everything the projector's live partial shows."""
     tally = tallies.tally(workshop)
+    languages = workshop.projector_languages
+    for st in tally.statements:
+        st.projected = [st.statement.texts_in(code, workshop.language) for code in languages]
     slides, current = projector_deck(workshop, tally, join)
     return {
         "workshop": workshop,
         "tally": tally,
+        **projected_texts(workshop, languages),
         "slides": slides,
         "current": current,
         "show_results": workshop.results_visible,
         "time_up": current.key == "time_up",
         # In the bar's order, with "can't say" apart: no column is told by its colour alone.
         "legend": [(key, GLYPHS[key], Rating(key).label) for key in DIVERGING],
+    }
+
+
+def projected_texts(workshop: Workshop, languages: list[str]) -> dict:
+    """The projector's own texts in its one or two languages ("fi | sv"): the title and the phase's
+    instruction, each (text, lang); a second language without its own text is left out rather
+    than shown twice. The statements' are `st.projected`."""
+    main, *second = languages
+    field = workshop.instruction_field
+
+    def texts(name):
+        if not name:
+            return []
+        shown = [(workshop.text_in(name, main), main)]
+        shown += [(workshop.text_in(name, code), code) for code in second if workshop.has_text_in(name, code)]
+        return [(text, lang) for text, lang in shown if text]
+
+    return {
+        "projector_languages": languages,
+        "bilingual": bool(second),
+        "titles": texts("title"),
+        "instructions": texts(field),
     }
 
 
