@@ -145,6 +145,11 @@ class Workshop(models.Model):
     close_when_time_is_up = models.BooleanField(_("close voting when the time is up"), default=False)
     # The slide the console chose: "" (the phase's first), "overview", "st-<statement id>", "thanks".
     projector_slide = models.CharField(max_length=20, blank=True, default="")
+    # Against the paper pile's bias (the sheet on top gets dotted most): each phone lists the
+    # statements in an order of its own (screens.phone_order); the numbers stay the statements' own.
+    own_order_per_phone = models.BooleanField(
+        _("each phone sees the statements in its own order"), default=False
+    )
 
     class Meta:
         ordering = ["-created_at"]
