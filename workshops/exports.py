@@ -59,6 +59,8 @@ LONG_COLUMNS = [
     "small_number",
     # "phone" or "paper" (a sheet typed in by the facilitator or a helper).
     "source",
+    # Where this participant's phone listed the statement: see seen_positions.
+    "seen_position",
 ]
 NOTE_COLUMNS = [
     "workshop_code",
@@ -148,6 +150,22 @@ def _local_iso(moment) -> str:
 # --- The long format: one row per participant x statement -------------------------------------
 
 
+def seen_positions(workshop: Workshop, statements: list) -> dict[tuple[int, int], int]:
+    """(participant id, statement id) -> the 1-based place at which the participant's phone listed
+    the statement (screens.phone_order), so that an organiser can look for an order effect.
+
+    With the order rotated it is each phone's own; without, the statements' own position, which is
+    what every phone showed too. A paper sheet has none (the row's value is empty): nobody knows
+    which sheet lay on top of its pile.
+    """
+    positions = {}
+    for participant in Participant.objects.filter(workshop=workshop).only("id", "source", "workshop_id"):
+        participant.workshop = workshop
+        for statement_id, place in screens.phone_positions(participant, statements).items():
+            positions[participant.pk, statement_id] = place
+    return positions
+
+
 def long_rows(workshop: Workshop, result: WorkshopTally | None = None) -> list[dict]:
     """Every participant x statement pair, with 0 dots and no rating where they gave nothing."""
     result = result or tally(workshop)
@@ -171,6 +189,7 @@ def long_rows(workshop: Workshop, result: WorkshopTally | None = None) -> list[d
             note["text"]
         )
 
+    seen = seen_positions(workshop, [st.statement for st in result.statements])
     rows = []
     for st in result.statements:
         statement = st.statement
@@ -192,6 +211,7 @@ def long_rows(workshop: Workshop, result: WorkshopTally | None = None) -> list[d
                 )
             row["small_number"] = st.small_number
             row["source"] = source
+            row["seen_position"] = seen.get((participant_id, statement.pk))
             rows.append(row)
     return rows
 
@@ -294,6 +314,8 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
             "phase": workshop.phase,
             "dots_per_participant": workshop.dots_per_participant,
             "max_dots_per_statement": workshop.max_dots_per_statement,
+            # Each phone listed the statements in its own order: rows[].seen_position says where.
+            "own_order_per_phone": workshop.own_order_per_phone,
             "created_at": _local_iso(workshop.created_at),
             "phase_started_at": _local_iso(workshop.phase_started_at),
             "phase_ends_at": _local_iso(workshop.phase_ends_at),
@@ -760,6 +782,7 @@ def data_headers() -> dict[str, str]:
         **{f"notes_{kind}": str(kinds[kind]) for kind in NoteKind.values},
         "small_number": _("Fewer than %(n)s ratings") % {"n": SMALL_NUMBER},
         "source": _("Source (phone or paper)"),
+        "seen_position": _("Place on the participant's phone"),
     }
 
 
@@ -911,6 +934,16 @@ def phase_times(workshop: Workshop) -> list[dict]:
     ]
 
 
+def order_text(workshop: Workshop) -> str:
+    """How the phones listed the statements, for the report: rotated or the statements' own order."""
+    if workshop.own_order_per_phone:
+        return _(
+            "Rotated: each phone listed the statements in its own random order. The data exports "
+            "record the place at which each participant saw each statement."
+        )
+    return _("Not rotated: every phone listed the statements in their own order (1, 2, 3 …).")
+
+
 def report_context(workshop: Workshop) -> dict:
     """What the report shows, worked out in the workshop's language, from the workshop alone."""
     with translation.override(workshop.language):
@@ -942,6 +975,7 @@ def report_context(workshop: Workshop) -> dict:
             "result": result,
             "statements": statements,
             "sentences": summary_sentences(result),
+            "order_text": order_text(workshop),
             "date": workshop_date(workshop),
             "phases": phase_times(workshop),
             "dots_chart": bar_chart(
