@@ -29,6 +29,14 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _language_as_it_was():
+    # A phone's request activates its language on this thread; the tests after these must not inherit it.
+    before = translation.get_language()
+    yield
+    translation.activate(before)
+
+
 def rotated(workshop):
     return services.update_workshop(workshop, own_order_per_phone=True)
 

@@ -937,11 +937,9 @@ def phase_times(workshop: Workshop) -> list[dict]:
 def order_text(workshop: Workshop) -> str:
     """How the phones listed the statements, for the report: rotated or the statements' own order."""
     if workshop.own_order_per_phone:
-        return _(
-            "Rotated: each phone listed the statements in its own random order. The data exports "
-            "record the place at which each participant saw each statement."
-        )
-    return _("Not rotated: every phone listed the statements in their own order (1, 2, 3 …).")
+        # Short, as the report's facts are a row of four: the data exports say where in seen_position.
+        return _("Rotated: each phone in its own random order")
+    return _("Not rotated: 1, 2, 3 … on every phone")
 
 
 def report_context(workshop: Workshop) -> dict:
