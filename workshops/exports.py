@@ -60,6 +60,8 @@ LONG_COLUMNS = [
     "small_number",
     # "phone" or "paper" (a sheet typed in by the facilitator or a helper).
     "source",
+    # Where this participant's phone listed the statement: see seen_positions.
+    "seen_position",
 ]
 NOTE_COLUMNS = [
     "workshop_code",
@@ -149,6 +151,22 @@ def _local_iso(moment) -> str:
 # --- The long format: one row per participant x statement -------------------------------------
 
 
+def seen_positions(workshop: Workshop, statements: list) -> dict[tuple[int, int], int]:
+    """(participant id, statement id) -> the 1-based place at which the participant's phone listed
+    the statement (screens.phone_order), so that an organiser can look for an order effect.
+
+    With the order rotated it is each phone's own; without, the statements' own position, which is
+    what every phone showed too. A paper sheet has none (the row's value is empty): nobody knows
+    which sheet lay on top of its pile.
+    """
+    positions = {}
+    for participant in Participant.objects.filter(workshop=workshop).only("id", "source", "workshop_id"):
+        participant.workshop = workshop
+        for statement_id, place in screens.phone_positions(participant, statements).items():
+            positions[participant.pk, statement_id] = place
+    return positions
+
+
 def long_rows(workshop: Workshop, result: WorkshopTally | None = None) -> list[dict]:
     """Every participant x statement pair, with 0 dots and no rating where they gave nothing."""
     result = result or tally(workshop)
@@ -172,6 +190,7 @@ def long_rows(workshop: Workshop, result: WorkshopTally | None = None) -> list[d
             note["text"]
         )
 
+    seen = seen_positions(workshop, [st.statement for st in result.statements])
     rows = []
     for st in result.statements:
         statement = st.statement
@@ -193,6 +212,7 @@ def long_rows(workshop: Workshop, result: WorkshopTally | None = None) -> list[d
                 )
             row["small_number"] = st.small_number
             row["source"] = source
+            row["seen_position"] = seen.get((participant_id, statement.pk))
             rows.append(row)
     return rows
 
@@ -349,6 +369,8 @@ def json_document(workshop: Workshop, *, signatures: bool = False) -> dict:
             "phase": workshop.phase,
             "dots_per_participant": workshop.dots_per_participant,
             "max_dots_per_statement": workshop.max_dots_per_statement,
+            # Each phone listed the statements in its own order: rows[].seen_position says where.
+            "own_order_per_phone": workshop.own_order_per_phone,
             "created_at": _local_iso(workshop.created_at),
             "phase_started_at": _local_iso(workshop.phase_started_at),
             "phase_ends_at": _local_iso(workshop.phase_ends_at),
@@ -825,6 +847,7 @@ def data_headers() -> dict[str, str]:
         **{f"notes_{kind}": str(kinds[kind]) for kind in NoteKind.values},
         "small_number": _("Fewer than %(n)s ratings") % {"n": SMALL_NUMBER},
         "source": _("Source (phone or paper)"),
+        "seen_position": _("Place on the participant's phone"),
     }
 
 
@@ -984,6 +1007,14 @@ def phase_times(workshop: Workshop) -> list[dict]:
     ]
 
 
+def order_text(workshop: Workshop) -> str:
+    """How the phones listed the statements, for the report: rotated or the statements' own order."""
+    if workshop.own_order_per_phone:
+        # Short, as the report's facts are a row of four: the data exports say where in seen_position.
+        return _("Rotated: each phone in its own random order")
+    return _("Not rotated: 1, 2, 3 … on every phone")
+
+
 def report_context(workshop: Workshop, language: str | None = None) -> dict:
     """What the report shows, worked out in the workshop's language (or another of its languages,
     picked on the export page), from the workshop alone."""
@@ -1020,6 +1051,7 @@ def report_context(workshop: Workshop, language: str | None = None) -> dict:
             "result": result,
             "statements": statements,
             "sentences": summary_sentences(result),
+            "order_text": order_text(workshop),
             "date": workshop_date(workshop),
             "phases": phase_times(workshop),
             "dots_chart": bar_chart(

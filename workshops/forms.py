@@ -195,6 +195,14 @@ class WorkshopEditForm(SideBySideTexts, WorkshopSettingsForm):
         required=False,
         help_text=_("Off: voting stays open after the countdown until you close it."),
     )
+    own_order_per_phone = forms.BooleanField(
+        label=_("Each phone sees the statements in its own order"),
+        required=False,
+        help_text=_(
+            "On paper the sheet on top of the pile gets the most dots. With this on, each phone lists "
+            "the statements in a random order of its own; the numbers stay the same everywhere."
+        ),
+    )
     pair_talk_1_question = forms.CharField(
         label=_("Question for pair talk 1"),
         max_length=INSTRUCTION_MAX_LENGTH,
@@ -238,6 +246,13 @@ class WorkshopEditForm(SideBySideTexts, WorkshopSettingsForm):
         ]
         if workshop is not None:
             self.add_languages(workshop.languages, workshop.translations)
+        if workshop is not None and workshop.phase in (Phase.VOTING, Phase.CLOSED):
+            # The phones have shown their order, and the exports record it; the services refuse too.
+            field = self.fields["own_order_per_phone"]
+            field.disabled = True
+            field.help_text = _(
+                "Voting has started, so the order of the statements can no longer be changed."
+            )
 
     def clean(self):
         data = super().clean()

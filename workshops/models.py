@@ -163,6 +163,11 @@ class Workshop(models.Model):
     projector_second_language = models.CharField(
         _("second language on the projector"), max_length=2, blank=True, default=""
     )
+    # Against the paper pile's bias (the sheet on top gets dotted most): each phone lists the
+    # statements in an order of its own (screens.phone_order); the numbers stay the statements' own.
+    own_order_per_phone = models.BooleanField(
+        _("each phone sees the statements in its own order"), default=False
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -303,6 +308,15 @@ class StatementTexts:
         self.text_lang = language if own["text"] else main_language
         # Whether this language has its own text (the edit page notes a fallback, phones never do).
         self.written = own["text"] or language == main_language
+
+    # The statement's own id and number: a phone lists texts in its own order by them.
+    @property
+    def pk(self) -> int:
+        return self.statement.pk
+
+    @property
+    def position(self) -> int:
+        return self.statement.position
 
     @property
     def name_lang(self) -> str:

@@ -5,7 +5,10 @@ template for every live snapshot, so a first load and a push are the same HTML. 
 comes from `tallies.tally`; this module only lays them out.
 """
 
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.urls import reverse
 from django.utils import translation
@@ -15,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from . import qr, tallies
-from .models import Phase, Rating, Workshop
+from .models import Participant, Phase, Rating, Source, Workshop
 
 # The facilitator's steps of the method, in order.
 STEPS = [Phase.PAIR_TALK_1, Phase.PAIR_TALK_2, Phase.VOTING, Phase.CLOSED]
@@ -447,6 +450,40 @@ def phone_texts(workshop: Workshop, language: str | None = None) -> dict:
 def statement_texts(statements, workshop: Workshop, language: str) -> list:
     """Each statement's texts as a phone in `language` (a `text_language`) shows them."""
     return [statement.texts_in(language, workshop.language) for statement in statements]
+
+
+def _phone_rank(participant_pk: int, statement_pk: int) -> bytes:
+    return hashlib.blake2b(f"{participant_pk}:{statement_pk}".encode(), digest_size=8).digest()
+
+
+T = TypeVar("T")
+
+
+def phone_order(
+    participant: Participant, items: Iterable[T], statement_of: Callable[[T], object] = lambda item: item
+) -> list[T]:
+    """The statements (or `items` about them) in the order this participant's phone lists them.
+
+    With the workshop's own_order_per_phone on, each phone draws its own random order, against the
+    paper pile's bias; off, and for a paper sheet, it is the statements' own (`items` as given, in
+    position order). The order is no stored shuffle but a sort by a hash of the participant's and
+    the statement's ids: the same on every reload and in the exports, with no query, and a
+    statement added or removed before the first vote (the set is locked from then on) leaves the
+    others where they were relative to each other. The ids, not the cookie's token: a phone that
+    carries into the next round hands its token over (services.carry_into_round).
+    """
+    items = list(items)
+    if not participant.workshop.own_order_per_phone or participant.source != Source.PHONE:
+        return items
+    return sorted(items, key=lambda item: _phone_rank(participant.pk, statement_of(item).pk))
+
+
+def phone_positions(participant: Participant, statements: Iterable) -> dict[int, int]:
+    """Statement id -> the 1-based place at which this participant's phone lists them; empty for a
+    paper sheet, whose statements lie in a pile in no order anyone knows."""
+    if participant.source != Source.PHONE:
+        return {}
+    return {statement.pk: place for place, statement in enumerate(phone_order(participant, statements), 1)}
 
 
 def phone_live_context(workshop: Workshop) -> dict:

@@ -777,6 +777,16 @@ def update_workshop(workshop: Workshop, **fields) -> Workshop:
                     _("An instruction can be at most %(max)s characters long; this one has %(length)s.")
                     % {"max": INSTRUCTION_MAX_LENGTH, "length": len(fields[name])}
                 )
+    order_changes = (
+        "own_order_per_phone" in fields and fields["own_order_per_phone"] != workshop.own_order_per_phone
+    )
+    if order_changes and workshop.phase in (Phase.VOTING, Phase.CLOSED):
+        raise InvalidInput(
+            _(
+                "Voting has started, so the order of the statements can no longer be changed: the phones "
+                "have shown theirs, and the exports record it. Duplicate the workshop to change it."
+            )
+        )
     if budget_changes and has_votes(workshop):
         raise DotsLocked(
             _(
@@ -937,6 +947,7 @@ def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
         copy.translations = workshop.translations
         copy.projector_second_language = workshop.projector_second_language
         copy.collect_ideas = workshop.collect_ideas
+        copy.own_order_per_phone = workshop.own_order_per_phone
         copy.pair_talk_1_question = workshop.pair_talk_1_question
         copy.pair_talk_2_question = workshop.pair_talk_2_question
         copy.voting_instruction = workshop.voting_instruction
@@ -944,6 +955,7 @@ def duplicate_workshop(workshop: Workshop, owner, title: str) -> Workshop:
             update_fields=[
                 "participant_limit",
                 "collect_ideas",
+                "own_order_per_phone",
                 "pair_talk_1_question",
                 "pair_talk_2_question",
                 "voting_instruction",
@@ -1489,6 +1501,7 @@ def start_next_round(workshop: Workshop) -> Workshop:
             "further_languages",
             "translations",
             "projector_second_language",
+            "own_order_per_phone",
         ]
         next_round = Workshop.objects.create(
             code=code,

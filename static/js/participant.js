@@ -274,6 +274,24 @@
     box.hidden = false;
   }
 
+  // --- This phone's own order of the statements ---------------------------------------------------
+  // #phone-live is one render for every phone (statements in their own order); when the workshop
+  // gives each phone its own order, the page names it and the pair-talk list is put in it. Each
+  // item keeps its statement's own number (<li value>), so "statement 3" is the same on every phone.
+  function ownOrder() {
+    var live = document.getElementById("phone-live"), holder = live && live.parentNode;
+    var order = holder && holder.dataset && holder.dataset.statementOrder;
+    var list = order && live.querySelector(".pair-talk-statements");
+    if (!list) return;
+    var items = Array.prototype.slice.call(list.children), known = order.split(" ");
+    known.forEach(function (pk) {
+      var item = list.querySelector('li[data-statement="' + pk + '"]');
+      if (item) list.appendChild(item);
+    });
+    // A statement added since this page was drawn goes last until the next reload places it.
+    items.forEach(function (item) { if (known.indexOf(item.dataset.statement) < 0) list.appendChild(item); });
+  }
+
   // --- The hall: follow the phase over the socket, poll only while it is down ----------------------
   var socketOpen = false, POLL_MS = 20000;
   document.body.addEventListener("htmx:wsOpen", function () { socketOpen = true; });
@@ -292,9 +310,9 @@
     carryTyped();
     window.location.assign(live.dataset.homeUrl);
   }
-  document.body.addEventListener("htmx:afterSettle", function () { steppers(); followPhase(); });
-  document.body.addEventListener("htmx:oobAfterSwap", followPhase);
-  document.body.addEventListener("htmx:wsAfterMessage", followPhase);
+  document.body.addEventListener("htmx:afterSettle", function () { steppers(); ownOrder(); followPhase(); });
+  document.body.addEventListener("htmx:oobAfterSwap", function () { ownOrder(); followPhase(); });
+  document.body.addEventListener("htmx:wsAfterMessage", function () { ownOrder(); followPhase(); });
   // Leaving by a link or a reload keeps what was typed too.
   window.addEventListener("pagehide", function () { if (!leaving) carryTyped(); });
 

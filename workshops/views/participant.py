@@ -131,6 +131,10 @@ def _decorate(state: services.ParticipantState) -> services.ParticipantState:
 def _page_context(request, participant, state=None, **extra) -> dict:
     workshop = participant.workshop
     state = _decorate(state or services.participant_state(participant))
+    # Everything this page lists, in this phone's own order (screens.phone_order): no query more.
+    state.answers = screens.phone_order(participant, state.answers, lambda own: own.statement)
+    live = screens.phone_live_context(workshop)
+    live["pair_talk_statements"] = screens.phone_order(participant, live["pair_talk_statements"])
     context = {
         "workshop": workshop,
         "participant": participant,
@@ -140,7 +144,12 @@ def _page_context(request, participant, state=None, **extra) -> dict:
         "NOTE_MAX_LENGTH": NOTE_MAX_LENGTH,
         "SIGNATURE_MAX_LENGTH": SIGNATURE_MAX_LENGTH,
         "signed": participant.signed or access.has_signed(request.COOKIES, workshop),
-        **screens.phone_live_context(workshop),
+        **live,
+        # The socket's and the poll's #phone-live is one render for all phones, in the statements'
+        # own order; participant.js puts its pair-talk list back in this page's order.
+        "statement_order": " ".join(str(own.statement.pk) for own in state.answers)
+        if workshop.own_order_per_phone
+        else "",
         **extra,
     }
     return context
