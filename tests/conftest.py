@@ -1,8 +1,10 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from workshops import services
 from workshops.models import Phase, Rating
@@ -171,6 +173,16 @@ def daphne_server(django_db_setup, django_db_blocker):
     yield url
     server.terminate()
     server.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the site's default language (Finnish). A request through the test
+    client leaves its language active on the thread, which let one test's phone in English change
+    what a later test's plain function call printed."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 # --- Content-Security-Policy: a browser test fails on any violation Chromium reports -------------
