@@ -337,4 +337,5 @@ def test_every_screen_and_file_counts_phones_and_paper_apart(
     assert sentence in sheet
     rows = list(csv.reader(io.StringIO(sheet), delimiter=";"))
     assert ["", sentence] in rows
-    assert {row[-1] for row in data[2:]} == {"phone", "paper"}
+    source = data[1].index("source")  # the second row holds the stable column keys
+    assert {row[source] for row in data[2:]} == {"phone", "paper"}
