@@ -1,3 +1,4 @@
+import asyncio
 import os
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from workshops import live  # noqa: E402
 from workshops.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -41,7 +43,7 @@ class SameOriginValidator:
         return await self.app(scope, receive, send)
 
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
@@ -49,3 +51,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+async def application(scope, receive, send):
+    """The router, once it has told workshops.live which loop serves the live pages' sockets."""
+    live.serve_from(asyncio.get_running_loop())
+    return await router(scope, receive, send)
