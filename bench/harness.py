@@ -206,5 +206,11 @@ def wrk(url: str, mode: str, file: Path, seconds: float, threads: int = 2, conne
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (from /proc; Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def med(runs: list[dict], key: str) -> float:
     return median(run[key] for run in runs)
