@@ -135,6 +135,17 @@ def voting_workshop(participants: int, live: bool = True):
     return workshop
 
 
+def projector_cookie(workshop) -> str:
+    """The Cookie header a projector holds after its link's first visit (its key, signed)."""
+    from django.http import HttpResponse
+
+    from workshops import access
+
+    response, name = HttpResponse(), access.projector_cookie(workshop)
+    response.set_signed_cookie(name, workshop.projector_secret, salt=access.PROJECTOR_SALT)
+    return f"{name}={response.cookies[name].value}"
+
+
 def _cookies(response, jar: dict) -> None:
     for name, value in response.getheaders():
         if name.lower() == "set-cookie":
