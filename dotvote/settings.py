@@ -67,8 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last (but for the no-op below), as axes asks. Per request it only reads an attribute that its authentication backend
-    # sets on a locked-out login: a vote or any other page costs no query.
+    # Last (but for the no-op below), as axes asks. Per request it only reads an attribute that
+    # its authentication backend sets on a locked-out login: a vote or any other page costs no query.
     "axes.middleware.AxesMiddleware",
     # Innermost and sync-only: the whole chain runs sync, so a request hops to a thread once.
     "dotvote.middleware.OneThreadHop",
