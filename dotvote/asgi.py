@@ -53,7 +53,22 @@ router = ProtocolTypeRouter(
 )
 
 
+# At most this many HTTP requests inside Django at once; the rest wait on the event loop, where
+# waiting costs nothing. Each request runs in a thread of its own, and with hundreds of them
+# runnable in a burst, the projector's snapshot (one more thread) got a few hundredths of the
+# interpreter and fell seconds behind (bench/README.md). Sockets are not counted: they stay open.
+HTTP_AT_ONCE = settings.HTTP_REQUESTS_AT_ONCE
+_http_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
 async def application(scope, receive, send):
     """The router, once it has told workshops.live which loop serves the live pages' sockets."""
-    live.serve_from(asyncio.get_running_loop())
-    return await router(scope, receive, send)
+    loop = asyncio.get_running_loop()
+    live.serve_from(loop)
+    if scope["type"] != "http":
+        return await router(scope, receive, send)
+    slots = _http_slots.get(loop)
+    if slots is None:
+        slots = _http_slots[loop] = asyncio.Semaphore(HTTP_AT_ONCE)
+    async with slots:
+        return await router(scope, receive, send)

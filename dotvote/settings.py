@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "dotvote.middleware.OneThreadHop",
 ]
 
+# HTTP requests one process runs at once (dotvote.asgi); more wait their turn on the event loop.
+HTTP_REQUESTS_AT_ONCE = env.int("HTTP_REQUESTS_AT_ONCE", default=16)
+
 ROOT_URLCONF = "dotvote.urls"
 WSGI_APPLICATION = "dotvote.wsgi.application"
 ASGI_APPLICATION = "dotvote.asgi.application"
