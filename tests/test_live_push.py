@@ -50,7 +50,7 @@ def test_a_change_is_sent_from_the_server_loop_without_the_writer_waiting(server
     live.workshop_changed(7)
     assert finished == []  # ...and the writer was not held up by it
     on_loop(loop, gate.set)
-    while on_loop(loop, lambda: "workshop-7" in live._in_flight):
+    while on_loop(loop, lambda: (loop, "workshop-7") in live._in_flight):
         on_loop(loop, lambda: None)
     # The first change's send, then one more for the two that came while it was in flight.
     assert started == [("workshop-7", "workshop.changed", thread)] * 2

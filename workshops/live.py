@@ -42,8 +42,8 @@ def phase_changed(workshop_id: int) -> None:
 # for the channel layer (a Redis round trip), and the in-memory layer's queues, which belong to
 # this loop, are only ever touched from it. Without it (a command, the test client) we send and wait.
 _server_loop: asyncio.AbstractEventLoop | None = None
-# Groups with a send in flight on the server loop -> whether another change came meanwhile.
-_in_flight: dict[str, bool] = {}
+# (loop, group) with a send in flight on that loop -> whether another change came meanwhile.
+_in_flight: dict[tuple[asyncio.AbstractEventLoop, str], bool] = {}
 _tasks: set[asyncio.Task] = set()  # the running sends, kept from the garbage collector
 
 
@@ -74,27 +74,29 @@ def _push(loop, layer, group: str) -> None:
     """On the server loop: send, unless a send to this group is in flight; then send once more
     after it. Every change is still followed by an event sent after it was committed (a page
     shows the latest state, never a delta), and a burst of votes costs one send at a time."""
-    if group in _in_flight:
-        _in_flight[group] = True
+    key = (loop, group)
+    if key in _in_flight:
+        _in_flight[key] = True
         return
-    _in_flight[group] = False
-    task = loop.create_task(_sends(layer, group))
+    _in_flight[key] = False
+    task = loop.create_task(_sends(layer, key))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
 
 
-async def _sends(layer, group: str) -> None:
+async def _sends(layer, key: tuple) -> None:
+    group = key[1]
     try:
         while True:
             try:
                 await layer.group_send(group, {"type": "workshop.changed"})
             except Exception:  # the write is saved; the pages heal on their next snapshot or poll
                 logger.warning("The live pages of %s were not told of a change.", group, exc_info=True)
-            if not _in_flight[group]:
+            if not _in_flight[key]:
                 return
-            _in_flight[group] = False
+            _in_flight[key] = False
     finally:
-        del _in_flight[group]
+        del _in_flight[key]
 
 
 def _send_and_wait(layer, group: str) -> None:
