@@ -61,7 +61,7 @@ def signed_phones(workshop, count: int) -> list[dict]:
     from django.middleware.csrf import _get_new_csrf_string
 
     from workshops import services
-    from workshops.views.participant import COOKIE_SALT
+    from workshops.access import COOKIE_SALT
 
     name = f"dotvote_{workshop.code}"
     jars = []
@@ -75,9 +75,9 @@ def signed_phones(workshop, count: int) -> list[dict]:
 class Projector(threading.Thread):
     """The projector's socket in a thread of its own: (wall-clock time, totals) per snapshot."""
 
-    def __init__(self, url: str, origin: str):
+    def __init__(self, url: str, origin: str, cookie: str):
         super().__init__(daemon=True)
-        self.url, self.origin = url, origin
+        self.url, self.origin, self.cookie = url, origin, cookie
         self.snapshots: list[tuple[float, int]] = []
         self.reconnects = 0
         self.ready, self.stopping = threading.Event(), threading.Event()
@@ -90,7 +90,9 @@ class Projector(threading.Thread):
 
         while not self.stopping.is_set():
             try:
-                async with websockets.connect(self.url, origin=self.origin, max_size=None) as ws:
+                async with websockets.connect(
+                    self.url, origin=self.origin, max_size=None, additional_headers={"Cookie": self.cookie}
+                ) as ws:
                     while not self.stopping.is_set():
                         try:
                             html = await asyncio.wait_for(ws.recv(), 0.5)
@@ -185,7 +187,7 @@ def one_round(scenario: str, base_url: str, workdir: Path, n: int) -> dict:
         )
         ws = base_url.replace("http://", "ws://")
         projector = Projector(
-            f"{ws}/ws/workshops/{workshop.code}/projector/{workshop.projector_secret}/", base_url
+            f"{ws}/ws/workshops/{workshop.code}/projector/", base_url, harness.projector_cookie(workshop)
         )
         projector.start()
         if not projector.ready.wait(15):
@@ -232,6 +234,7 @@ def main() -> int:
     parser.add_argument(
         "--workers", type=int, default=1, help="more than 1: nginx + N daphne (PostgreSQL + Redis)"
     )
+    parser.add_argument("--server", choices=harness.SERVERS, default="daphne", help="with one process")
     args = parser.parse_args()
 
     env, workdir = harness.scratch_env()
@@ -256,7 +259,7 @@ def main() -> int:
         context, url = layout, layout.url
     else:
         port = harness.free_port()
-        command = harness.server_command("daphne", "dotvote.asgi:application", port)
+        command = harness.server_command(args.server, "dotvote.asgi:application", port)
         context, url = harness.servers([(command, env, harness.BASE, port)]), f"http://127.0.0.1:{port}"
     results = {s: [] for s in scenarios}
     with context:
@@ -265,7 +268,7 @@ def main() -> int:
                 results[scenario].append(one_round(scenario, url, workdir, n))
                 print(scenario, results[scenario][-1], file=sys.stderr)
     where = f"{harness.backend_label()}, " + (
-        f"nginx + {args.workers} daphne" if args.workers > 1 else "1 daphne"
+        f"nginx + {args.workers} daphne" if args.workers > 1 else f"1 {args.server}"
     )
     print(f"\nhall, {where}, medians of {args.rounds} rounds, commit {harness.commit()}\n")
     print("| scenario | taps | vote p50 / p95 / p99 ms | failures / no reply | lost (db / projector) "

@@ -135,6 +135,17 @@ def voting_workshop(participants: int, live: bool = True):
     return workshop
 
 
+def projector_cookie(workshop) -> str:
+    """The Cookie header a projector holds after its link's first visit (its key, signed)."""
+    from django.http import HttpResponse
+
+    from workshops import access
+
+    response, name = HttpResponse(), access.projector_cookie(workshop)
+    response.set_signed_cookie(name, workshop.projector_secret, salt=access.PROJECTOR_SALT)
+    return f"{name}={response.cookies[name].value}"
+
+
 def _cookies(response, jar: dict) -> None:
     for name, value in response.getheaders():
         if name.lower() == "set-cookie":
@@ -204,6 +215,12 @@ def wrk(url: str, mode: str, file: Path, seconds: float, threads: int = 2, conne
         "p95_ms": values["p95_us"] / 1000,
         "p99_ms": values["p99_us"] / 1000,
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (from /proc; Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def med(runs: list[dict], key: str) -> float:

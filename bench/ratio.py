@@ -80,7 +80,7 @@ def main() -> int:
     ]  # fmt: skip
     runs = {"bare": [], "dots": [], "rating": []}
     try:
-        with harness.servers(specs):
+        with harness.servers(specs) as (vote_server, bare_server):
             phones = [harness.join_phone(vote_port, workshop.code) for _ in range(args.participants)]
             queries = count_queries(phones[0], workshop.code, statement_ids[0])
             votes = harness.phones_file(workdir / "phones.tsv", workshop.code, phones, statement_ids)
@@ -89,15 +89,18 @@ def main() -> int:
             urls = {"bare": f"http://127.0.0.1:{bare_port}", "dots": f"http://127.0.0.1:{vote_port}"}
             urls["rating"] = urls["dots"]
             files = {"bare": counters, "dots": votes, "rating": votes}
+            pids = {"bare": bare_server.pid, "dots": vote_server.pid, "rating": vote_server.pid}
             for mode in runs:  # warm-up, not counted
                 harness.wrk(urls[mode], mode, files[mode], 2, args.threads, args.connections)
             for _ in range(args.rounds):
                 for mode in runs:  # alternating, so that a neighbour's load hits all kinds alike
-                    runs[mode].append(
-                        harness.wrk(
-                            urls[mode], mode, files[mode], args.seconds, args.threads, args.connections
-                        )
+                    cpu = harness.cpu_seconds(pids[mode])
+                    run = harness.wrk(
+                        urls[mode], mode, files[mode], args.seconds, args.threads, args.connections
                     )
+                    # The server's own CPU per request: steadier than req/s when neighbours load the machine.
+                    run["cpu_ms"] = 1000 * (harness.cpu_seconds(pids[mode]) - cpu) / max(1, run["requests"])
+                    runs[mode].append(run)
                     time.sleep(1)
     finally:
         workshop.delete()
@@ -121,6 +124,14 @@ def main() -> int:
         f"| {harness.med(runs['dots'], 'p50_ms'):.0f} / {harness.med(runs['dots'], 'p99_ms'):.0f} "
         f"| {queries['dots']} / {queries['rating']} "
         f"| {failures['bare']} / {failures['dots']} / {failures['rating']} |"
+    )
+    cpu = {m: harness.med(runs[m], "cpu_ms") for m in runs}
+    print()
+    print("| server, back end | server CPU ms per bare POST / vote / rating | bare / vote | load average |")
+    print("|---|---|---|---|")
+    print(
+        f"| {label} | {cpu['bare']:.1f} / {cpu['dots']:.1f} / {cpu['rating']:.1f} "
+        f"| {100 * cpu['bare'] / cpu['dots']:.0f} % | {' '.join(f'{x:.1f}' for x in os.getloadavg())} |"
     )
     if args.json:
         print(json.dumps({"runs": runs, "queries": queries}, indent=2))

@@ -59,6 +59,7 @@ def snapshot_cost(workshop, repeat: int) -> dict:
     consumer.scope = {"headers": [(b"host", b"192.168.1.10:8000")], "scheme": "ws"}
     consumer.workshop_id = workshop.pk
     consumer.language = workshop.language
+    consumer.by_owner, consumer.key = False, workshop.projector_secret  # as a projector's cookie
     html = consumer._render()  # warm: templates compiled, translations loaded
     assert html and 'id="projector-live"' in html
     times = []

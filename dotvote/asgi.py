@@ -1,3 +1,4 @@
+import asyncio
 import os
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from workshops import live  # noqa: E402
 from workshops.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -41,7 +43,7 @@ class SameOriginValidator:
         return await self.app(scope, receive, send)
 
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
@@ -49,3 +51,24 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+# At most this many HTTP requests inside Django at once; the rest wait on the event loop, where
+# waiting costs nothing. Each request runs in a thread of its own, and with hundreds of them
+# runnable in a burst, the projector's snapshot (one more thread) got a few hundredths of the
+# interpreter and fell seconds behind (bench/README.md). Sockets are not counted: they stay open.
+HTTP_AT_ONCE = settings.HTTP_REQUESTS_AT_ONCE
+_http_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+async def application(scope, receive, send):
+    """The router, once it has told workshops.live which loop serves the live pages' sockets."""
+    loop = asyncio.get_running_loop()
+    live.serve_from(loop)
+    if scope["type"] != "http":
+        return await router(scope, receive, send)
+    slots = _http_slots.get(loop)
+    if slots is None:
+        slots = _http_slots[loop] = asyncio.Semaphore(HTTP_AT_ONCE)
+    async with slots:
+        return await router(scope, receive, send)

@@ -54,8 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "workshops.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Async under ASGI: a sync-only middleware here (WhiteNoise alone) made Django adapt every
-    # request around it (dotvote.static).
+    # ServeStatic where the chain is async, WhiteNoise where it is sync (dotvote.static): with
+    # OneThreadHop below, the chain is sync everywhere.
     "dotvote.static.StaticFilesMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,10 +67,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, as axes asks. Per request it only reads an attribute that its authentication backend
-    # sets on a locked-out login: a vote or any other page costs no query.
+    # Last (but for the no-op below), as axes asks. Per request it only reads an attribute that
+    # its authentication backend sets on a locked-out login: a vote or any other page costs no query.
     "axes.middleware.AxesMiddleware",
+    # Innermost and sync-only: the whole chain runs sync, so a request hops to a thread once.
+    "dotvote.middleware.OneThreadHop",
 ]
+
+# HTTP requests one process runs at once (dotvote.asgi); more wait their turn on the event loop.
+HTTP_REQUESTS_AT_ONCE = env.int("HTTP_REQUESTS_AT_ONCE", default=16)
 
 ROOT_URLCONF = "dotvote.urls"
 WSGI_APPLICATION = "dotvote.wsgi.application"

@@ -1,9 +1,10 @@
-"""Static files from the app server: ServeStatic under ASGI, WhiteNoise where the chain is sync.
+"""Static files from the app server: WhiteNoise where the chain is sync (today everywhere).
 
-ServeStatic's middleware is async-only and WhiteNoise's sync-only. Under daphne the chain is
-async throughout, so ServeStatic serves there and no request pays a thread hop around a sync
-middleware. Django's test client and a WSGI server run the chain sync: WhiteNoise serves there,
-so that they need no event loop (a sync caller may already sit inside one, as Playwright's does).
+ServeStatic's middleware is async-only and WhiteNoise's sync-only; this picks the one that fits
+the chain. With `dotvote.middleware.OneThreadHop` innermost the chain is sync everywhere (one
+thread hop per request under ASGI), so WhiteNoise serves; ServeStatic serves if the chain is ever
+made async again. A sync chain needs no event loop (a sync caller may already sit inside one, as
+Playwright's does in the tests). Behind nginx (deploy/) static files never reach the workers.
 Both read the same hashed, compressed files (one ManifestStaticFilesStorage).
 """
 

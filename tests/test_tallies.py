@@ -122,3 +122,41 @@ def test_tallies_equal_a_brute_force_recount(owner, people):
         assert st_tally.score == expected
         if total:
             assert st_tally.share == pytest.approx(100 * st_tally.dots / total)
+
+
+def test_the_projectors_tally_reads_only_the_newest_wall_notes_and_counts_the_same(
+    voting_workshop, statements
+):
+    from workshops.models import Note
+
+    for i in range(12):
+        person = services.join(voting_workshop)
+        services.set_dots(person, statements[i % 2].pk, 2)
+        services.add_note(person, statements[0].pk, "SWOT"[i % 4], f"Huomio {i}")
+        services.add_note(person, statements[1].pk, "S", f"Vahvuus {i}")
+    first_notes = list(Note.objects.filter(statement=statements[0]).order_by("id"))
+    Note.objects.filter(pk__in=[first_notes[-1].pk, first_notes[-3].pk]).update(hidden_on_projector=True)
+    Note.objects.filter(pk=first_notes[-2].pk).update(awaiting_approval=True)
+
+    full, wall = tally(voting_workshop), tally(voting_workshop, wall_notes=2)
+
+    def on_wall(notes):
+        return [n.pk for n in notes if not n.hidden_on_projector and not n.awaiting_approval]
+
+    assert (wall.participants, wall.total_dots, wall.ratings, wall.notes) == (
+        full.participants,
+        full.total_dots,
+        full.ratings,
+        full.notes,
+    )
+    assert full.notes == 24
+    for whole, newest in zip(full.statements, wall.statements, strict=True):
+        assert (newest.dots, newest.share, newest.score) == (whole.dots, whole.share, whole.score)
+        assert (newest.wall_so, newest.wall_wt) == (
+            len(on_wall(whole.notes_so)),
+            len(on_wall(whole.notes_wt)),
+        )
+        assert [n.pk for n in newest.notes_so] == on_wall(whole.notes_so)[:2]
+        assert [n.pk for n in newest.notes_wt] == on_wall(whole.notes_wt)[:2]
+    first = wall.statements[0]
+    assert (first.wall_so, first.wall_wt) == (5, 4)  # 6 + 6 notes, 3 of the newest kept off the wall

@@ -65,3 +65,12 @@ def test_four_taps_at_once_on_a_real_server_spend_at_most_the_budget_and_each_re
     assert in_db == {pk: 3 for pk in saved}
     for pk in saved:
         assert re.search(rf'id="dots-{pk}"[^>]*data-dots="3"', replies[pk][1])
+
+
+def test_under_asgi_the_middleware_chain_runs_sync_in_one_thread_hop():
+    # An async chain would hop to a thread twice per MiddlewareMixin middleware (bench/README.md).
+    from asgiref.sync import SyncToAsync
+    from django.core.handlers.asgi import ASGIHandler
+
+    # The whole (sync) chain behind one sync_to_async, not an async chain adapting at each middleware.
+    assert isinstance(ASGIHandler()._middleware_chain, SyncToAsync)

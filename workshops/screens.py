@@ -143,7 +143,7 @@ def _wall_notes(notes: list) -> list:
 
 
 def statement_card(st: tallies.StatementTally, shown: int = NOTES_DRAWN) -> dict:
-    so, wt = _wall_notes(st.notes_so), _wall_notes(st.notes_wt)
+    so, wt = _wall_notes(st.notes_so), _wall_notes(st.notes_wt)  # (already so in a wall_notes tally)
     return {
         "tally": st,
         "dots_width": f"{st.share:.2f}",
@@ -152,9 +152,9 @@ def statement_card(st: tallies.StatementTally, shown: int = NOTES_DRAWN) -> dict
         "people": diverging(st, "ticks"),
         "weighted": diverging(st, "dots"),
         "so": so[:shown],
-        "so_more": max(0, len(so) - shown),
+        "so_more": max(0, st.wall_so - shown),
         "wt": wt[:shown],
-        "wt_more": max(0, len(wt) - shown),
+        "wt_more": max(0, st.wall_wt - shown),
     }
 
 
@@ -307,7 +307,7 @@ def projector_deck(
 
 def projector_context(workshop: Workshop, join: qr.JoinAddress) -> dict:
     """Everything the projector's live partial shows."""
-    tally = tallies.tally(workshop)
+    tally = tallies.tally(workshop, wall_notes=NOTES_DRAWN)
     languages = workshop.projector_languages
     for st in tally.statements:
         st.projected = [st.statement.texts_in(code, workshop.language) for code in languages]
@@ -375,7 +375,7 @@ def run_live_context(workshop: Workshop, join: qr.JoinAddress | None = None) -> 
         {"phase": phase, "label": Phase(phase).label, "current": i == current, "done": i < current}
         for i, phase in enumerate(order)
     ]
-    tally = tallies.tally(workshop)
+    tally = tallies.tally(workshop, wall_notes=NOTES_DRAWN)
     # The preview shows the projector's slide as the hall sees it (with no join address known,
     # it draws no QR code).
     join = join or qr.JoinAddress("http://localhost/", reachable=False)

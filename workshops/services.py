@@ -326,13 +326,13 @@ def _locked(participant: Participant) -> Participant | None:
 def _locked_phone(code: str, token: str) -> Participant | None:
     """The participant a phone's cookie names in the workshop with this code: the lookup, the lock
     (PostgreSQL) and the workshop as committed now, in one query inside the vote's transaction."""
-    return (
+    found = (
         Participant.objects.select_for_update(of=("self",))
         .select_related("workshop")
         .filter(workshop__code=normalise_join_code(code), token=str(token))
-        .order_by()  # not Meta.ordering's join to the workshop
-        .first()
+        .order_by()[:1]  # no ORDER BY at all: first() would add one, and compiling it costs a vote ~5 %
     )
+    return next(iter(found), None)
 
 
 def _read_for_voting(locked: Participant, statement_id) -> tuple["ParticipantState", "OwnAnswer"]:

@@ -6,7 +6,8 @@ It costs a constant number of queries however many people voted.
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext
 
 from .models import Answer, Note, NoteKind, Participant, Rating, Source, Statement, Workshop
@@ -54,6 +55,8 @@ class StatementTally:
     unclear: bool = False
     notes_so: list[Note] = field(default_factory=list)  # strengths and opportunities, newest first
     notes_wt: list[Note] = field(default_factory=list)  # weaknesses and threats, newest first
+    wall_so: int = 0  # the S/O notes the projector may show (not hidden, not waiting for approval)
+    wall_wt: int = 0
 
     @property
     def cant_say(self) -> int:
@@ -106,7 +109,10 @@ def _empty_columns() -> dict[str, Column]:
     return columns
 
 
-def tally(workshop: Workshop) -> WorkshopTally:
+def tally(workshop: Workshop, wall_notes: int | None = None) -> WorkshopTally:
+    """The workshop's totals. With `wall_notes` (the projector and the console), each statement's
+    note lists hold only the newest `wall_notes` of each SWOT pair that the wall may show, so that a
+    snapshot's cost does not grow with the notes; every count is the same either way."""
     statements = list(Statement.objects.filter(workshop=workshop).order_by("position", "id"))
     by_id = {s.pk: StatementTally(statement=s, columns=_empty_columns()) for s in statements}
 
@@ -138,16 +144,7 @@ def tally(workshop: Workshop) -> WorkshopTally:
         on_paper=Count("id", filter=Q(source=Source.PAPER)),
     )
 
-    notes = (
-        Note.objects.filter(statement__workshop=workshop)
-        .select_related("participant")
-        .order_by("-created_at", "-id")
-    )
-    note_count = 0
-    for note in notes:
-        note_count += 1
-        st = by_id[note.statement_id]
-        (st.notes_so if note.kind in (NoteKind.STRENGTH, NoteKind.OPPORTUNITY) else st.notes_wt).append(note)
+    note_count = _notes(workshop, by_id, wall_notes)
 
     total_dots = sum(st.dots for st in by_id.values())
     people = counts["joined"]
@@ -177,3 +174,54 @@ def tally(workshop: Workshop) -> WorkshopTally:
         notes=note_count,
         on_paper=counts["on_paper"],
     )
+
+
+# The SWOT pairs as the wall shows them: strengths and opportunities, weaknesses and threats.
+_SO = (NoteKind.STRENGTH, NoteKind.OPPORTUNITY)
+_ON_WALL = Q(hidden_on_projector=False, awaiting_approval=False)
+
+
+def _notes(workshop: Workshop, by_id: dict[int, StatementTally], wall_notes: int | None) -> int:
+    """Fill each statement's notes and wall counts; the number of notes in all."""
+    notes = Note.objects.filter(statement__workshop=workshop)
+    if wall_notes is None:
+        count = 0
+        for note in notes.select_related("participant").order_by("-created_at", "-id"):
+            count += 1
+            st = by_id[note.statement_id]
+            so = note.kind in _SO
+            (st.notes_so if so else st.notes_wt).append(note)
+            if not note.hidden_on_projector and not note.awaiting_approval:
+                if so:
+                    st.wall_so += 1
+                else:
+                    st.wall_wt += 1
+        return count
+    # Counted by the database, and only the newest few of each pair read: constant work in Python.
+    count = 0
+    counts = notes.values("statement_id").annotate(
+        all=Count("id"),
+        so=Count("id", filter=_ON_WALL & Q(kind__in=_SO)),
+        wt=Count("id", filter=_ON_WALL & ~Q(kind__in=_SO)),
+    )
+    for row in counts.order_by():
+        count += row["all"]
+        st = by_id[row["statement_id"]]
+        st.wall_so, st.wall_wt = row["so"], row["wt"]
+    pair = Case(When(kind__in=_SO, then=Value(0)), default=Value(1), output_field=IntegerField())
+    newest = (
+        notes.filter(_ON_WALL)
+        .annotate(
+            newest=Window(
+                RowNumber(),
+                partition_by=[F("statement_id"), pair],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(newest__lte=wall_notes)
+        .order_by("-created_at", "-id")
+    )
+    for note in newest:
+        st = by_id[note.statement_id]
+        (st.notes_so if note.kind in _SO else st.notes_wt).append(note)
+    return count
