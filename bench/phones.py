@@ -6,20 +6,20 @@ phase change (not part of the test suite).
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/dv_phones REDIS_URL=redis://127.0.0.1:6379/4 \\
       .venv/bin/python bench/phones.py --workers 2          # nginx + 2 daphne (deploy/run.py)
 
-One server process on 127.0.0.1 (SQLite and the in-memory layer unless DATABASE_URL/REDIS_URL
-are set), or with `--workers N` nginx in front of N daphne processes as deploy/run.py starts
-them (PostgreSQL + Redis). One voting workshop; `--participants` phones join it over HTTP (they
-vote), `--phones` more are made in the database with their cookies (they only listen). Then:
+Two twin servers on 127.0.0.1, started alike and sharing one database: one process of
+`--server` each (SQLite and the in-memory layer unless DATABASE_URL/REDIS_URL are set), or with
+`--workers N` nginx in front of N daphne processes each, as deploy/run.py starts them
+(PostgreSQL + Redis). One voting workshop; `--participants` phones join it over HTTP (they vote),
+`--phones` more are made in the database with their cookies (they only listen). Then:
 
-1. votes without phone sockets: wrk (bench/vote.lua's dot votes, -t2 -c32, `--seconds` each),
-   `--rounds` times;
-2. a separate light client process (bench/phone_sockets.py, raw asyncio streams) opens the
-   `--phones` sockets on `/ws/<code>/phone/` over `--ramp` seconds and holds them open;
-3. votes with the sockets open, `--rounds` times: no snapshot may reach a phone;
-4. phase changes: the facilitator's POST to /phase/ (a real session), `--trials` times, timing
-   each socket's snapshot from the moment the POST was sent;
-5. the sockets close, and votes without them again, `--rounds` times (the "without" figure is the
-   median of steps 1 and 5, so that a neighbour's load drifting hits both sides alike).
+1. a separate light client process (bench/phone_sockets.py, raw asyncio streams) opens the
+   `--phones` sockets on `/ws/<code>/phone/` of the second server over `--ramp` seconds and holds
+   them open; the first server has none;
+2. votes: wrk (bench/vote.lua's dot votes, -t2 -c32, `--seconds` a run) on the first server, then
+   on the second, `--rounds` times alternating (so that a neighbour's load hits both alike); no
+   snapshot may reach a phone;
+3. phase changes: the facilitator's POST to /phase/ on the second server (a real session),
+   `--trials` times, timing each socket's snapshot from the moment the POST was sent.
 
 Prints a Markdown row and the whole report as JSON: requests/s, the drop, the lag p50/p95/max,
 the CPU seconds the server and the phone client spent during the phase changes, the load average.
@@ -147,7 +147,10 @@ def session_for(user) -> str:
     from django.contrib.sessions.backends.db import SessionStore
 
     session = SessionStore()
-    session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(user.pk), settings.AUTHENTICATION_BACKENDS[-1]  # the model backend
+    session[SESSION_KEY], session[BACKEND_SESSION_KEY] = (
+        str(user.pk),
+        settings.AUTHENTICATION_BACKENDS[-1],
+    )  # the model backend
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
@@ -170,11 +173,15 @@ def listening_cookies(workshop, count: int) -> list[str]:
     return [f"{name}={signer.sign(token)}" for token in tokens]
 
 
-def votes(url, file, args, runs: list) -> None:
-    for _ in range(args.rounds):
-        runs.append(harness.wrk(url, "dots", file, args.seconds, 2, args.connections))
-        print(f"  {runs[-1]['rps']:.0f} votes/s", file=sys.stderr)
-        time.sleep(1)
+def votes(server, file, args, runs: list, label: str) -> None:
+    """One wrk run of dot votes; it also gets the server's CPU ms per vote (steadier than votes/s
+    when neighbours load the machine)."""
+    cpu = process_tree_cpu(server.pids)
+    run = harness.wrk(server.url, "dots", file, args.seconds, 2, args.connections)
+    run["cpu_ms"] = 1000 * (process_tree_cpu(server.pids) - cpu) / max(1, run["requests"])
+    runs.append(run)
+    print(f"  {label}: {run['rps']:.0f} votes/s, {run['cpu_ms']:.1f} ms CPU a vote", file=sys.stderr)
+    time.sleep(1)
 
 
 def phase_changes(facilitator: Facilitator, client: PhoneClient, server_pids: int, args) -> dict:
@@ -219,7 +226,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0, help="nginx + N daphne (needs PostgreSQL + Redis)")
     parser.add_argument("--participants", type=int, default=200, help="phones that vote (over HTTP)")
     parser.add_argument("--seconds", type=float, default=10, help="length of one wrk run")
-    parser.add_argument("--rounds", type=int, default=2, help="wrk runs before, with and after the sockets")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk runs on each server, alternating")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--trials", type=int, default=9, help="phase changes")
     parser.add_argument("--ramp", type=float, default=20.0, help="seconds over which the sockets connect")
@@ -246,44 +253,41 @@ def main() -> int:
     load_before = os.getloadavg()
     report = {"date": date.today().isoformat(), "commit": harness.commit(), "phones": args.phones,
               "backend": harness.backend_label(), "client": args.client}  # fmt: skip
+    without, with_ = [], []
     try:
-        with ExitServers(args, env, workdir) as (port, server_pids, label):
-            report["server"] = label
-            print(f"server pids: {' '.join(map(str, server_pids))}", file=sys.stderr)  # for py-spy
-            url = f"http://127.0.0.1:{port}"
-            voters = [harness.join_phone(port, workshop.code) for _ in range(args.participants)]
+        with (
+            ExitServers(args, env, workdir / "quiet") as quiet,
+            ExitServers(args, env, workdir / "hall") as hall,
+        ):
+            report["server"] = hall.label
+            print(f"server pids: {' '.join(map(str, hall.pids))}", file=sys.stderr)  # for py-spy
+            voters = [harness.join_phone(quiet.port, workshop.code) for _ in range(args.participants)]
             vote_file = harness.phones_file(workdir / "phones.tsv", workshop.code, voters, ids)
-            facilitator = Facilitator(port, session_for(owner), workshop.code)
-            without, with_ = [], []
-            if not args.no_votes:
-                harness.wrk(url, "dots", vote_file, 2, 2, args.connections)  # warm-up
-                print("votes without phone sockets", file=sys.stderr)
-                votes(url, vote_file, args, without)
-            client = PhoneClient("127.0.0.1", port, f"/ws/{workshop.code}/phone/", cookies_file, args.ramp,
-                                 args.client, args.deflate)  # fmt: skip
+            facilitator = Facilitator(hall.port, session_for(owner), workshop.code)
+            client = PhoneClient("127.0.0.1", hall.port, f"/ws/{workshop.code}/phone/", cookies_file,
+                                 args.ramp, args.client, args.deflate)  # fmt: skip
             try:
                 status = client.wait_connected(args.ramp + 300)
                 report["connect_drops"], report["deflate"] = status["drops"], status["deflate"]
                 time.sleep(2)
                 if not args.no_votes:
+                    for server in (quiet, hall):  # warm-up
+                        harness.wrk(server.url, "dots", vote_file, 2, 2, args.connections)
                     client.ask("clear")
-                    print("votes with the phone sockets open", file=sys.stderr)
-                    votes(url, vote_file, args, with_)
+                    for _ in range(args.rounds):  # alternating, so that a neighbour's load hits both alike
+                        votes(quiet, vote_file, args, without, "without phone sockets")
+                        votes(hall, vote_file, args, with_, f"with {args.phones} phone sockets")
                     report["snapshots_to_phones_during_votes"] = client.ask("report")["frames"]
-                idle_server, idle_client = process_tree_cpu(server_pids), client.ask("status")["cpu_s"]
+                idle_server, idle_client = process_tree_cpu(hall.pids), client.ask("status")["cpu_s"]
                 time.sleep(5)
                 report["idle_cpu_percent"] = {
-                    "server": round(20 * (process_tree_cpu(server_pids) - idle_server)),
+                    "server": round(20 * (process_tree_cpu(hall.pids) - idle_server)),
                     "client": round(20 * (client.ask("status")["cpu_s"] - idle_client)),
                 }
                 print("phase changes", file=sys.stderr)
-                report["phase_change"] = phase_changes(facilitator, client, server_pids, args)
+                report["phase_change"] = phase_changes(facilitator, client, hall.pids, args)
             finally:
                 client.close()
-            if not args.no_votes:
-                time.sleep(2)
-                print("votes without phone sockets, again", file=sys.stderr)
-                votes(url, vote_file, args, without)
     finally:
         workshop.delete()
     report["load_average"] = [round(x, 1) for x in (*load_before, *os.getloadavg())]
@@ -295,6 +299,9 @@ def main() -> int:
             "drop_percent": round(100 * (1 - rps(with_) / rps(without)), 1),
             "without_runs": [round(r["rps"]) for r in without],
             "with_runs": [round(r["rps"]) for r in with_],
+            "cpu_ms_per_vote_without_with": [
+                round(median(r["cpu_ms"] for r in runs), 1) for runs in (without, with_)
+            ],
             "p99_ms_without_with": [median(r["p99_ms"] for r in runs) for runs in (without, with_)],
             "failures": sum(r["failures"] for r in without + with_),
         }
@@ -305,6 +312,7 @@ def main() -> int:
         f"\n| {report['date']} | {report['commit']} | {report['server']}, {report['backend']} "
         f"| {report['load_average'][0]}-{report['load_average'][3]} "
         f"| {v.get('without_rps', '-')} / {v.get('with_rps', '-')} ({v.get('drop_percent', '-')} %) "
+        f"| {' / '.join(map(str, v.get('cpu_ms_per_vote_without_with', ['-'])))} "
         f"| {report.get('snapshots_to_phones_during_votes', '-')} "
         f"| {lag['p50_ms']} / {lag['p95_ms']} / {lag['max_ms']} "
         f"({lag['received']} of {lag['received'] + lag['missed']}) "
@@ -314,10 +322,10 @@ def main() -> int:
 
 
 class ExitServers:
-    """The server under test: one process of `--server`, or nginx + `--workers` daphne processes.
-    Yields (port, the server's pids, label)."""
+    """One server under test: a process of `--server`, or nginx + `--workers` daphne processes.
+    Gives its port, url, pids and label."""
 
-    def __init__(self, args, env, workdir):
+    def __init__(self, args, env, workdir: Path):
         self.args, self.env, self.workdir = args, env, workdir
         self.context = None
 
@@ -327,15 +335,19 @@ class ExitServers:
 
             listen = f"127.0.0.1:{harness.free_port()}"
             static = Path(self.env["STATIC_ROOT"])
-            self.context = Layout(self.args.workers, listen, self.workdir / "deploy", self.env, static)
+            self.context = Layout(self.args.workers, listen, self.workdir, self.env, static)
             layout = self.context.__enter__()
-            port = int(layout.url.rsplit(":", 1)[1])
-            return port, [p.pid for p in layout.processes], f"nginx + {self.args.workers} daphne"
-        port = harness.free_port()
-        command = harness.server_command(self.args.server, "dotvote.asgi:application", port)
-        self.context = harness.servers([(command, self.env, harness.BASE, port)])
-        (process,) = self.context.__enter__()
-        return port, [process.pid], self.args.server
+            self.port = int(layout.url.rsplit(":", 1)[1])
+            self.pids = [p.pid for p in layout.processes]
+            self.label = f"nginx + {self.args.workers} daphne"
+        else:
+            self.port = harness.free_port()
+            command = harness.server_command(self.args.server, "dotvote.asgi:application", self.port)
+            self.context = harness.servers([(command, self.env, harness.BASE, self.port)])
+            (process,) = self.context.__enter__()
+            self.pids, self.label = [process.pid], f"{self.args.server}, 1 process"
+        self.url = f"http://127.0.0.1:{self.port}"
+        return self
 
     def __exit__(self, *exc):
         return self.context.__exit__(*exc)

@@ -16,6 +16,7 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -362,6 +363,10 @@ class PhoneConsumer(LiveConsumer):
     process's PhoneHall, which renders once for every phone of the workshop and language."""
 
     template_name = "workshops/participant/_phone_live.html"
+    # No channel of its own: the hall's one channel hears the phones' group for every socket, and
+    # a thousand idle channels would each cost a vote something (the in-memory layer walks all its
+    # channels on every send; the Redis layer keeps a receive pending for each).
+    channel_layer_alias = None
 
     def allowed_workshop(self):
         workshop = self.workshop_by_code()
@@ -385,7 +390,7 @@ class PhoneConsumer(LiveConsumer):
         key = (asyncio.get_running_loop(), self.workshop_id)
         self.hall = _halls.get(key)
         if self.hall is None:
-            self.hall = _halls[key] = PhoneHall(key, self.group_name(), self.channel_layer)
+            self.hall = _halls[key] = PhoneHall(key, self.group_name(), get_channel_layer())
         await self.hall.add(self)
 
     async def leave(self):
