@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 # Wait this long after the first change event, so that a burst of votes becomes one snapshot.
 COALESCE_SECONDS = 0.25
+# The phones' group hears no votes, only the facilitator's clicks (a phase change and its timer
+# arrive within a few milliseconds of each other): a short pause merges those, and the hall
+# follows the click sooner. A connecting phone still waits COALESCE_SECONDS (connect bursts).
+PHONE_CHANGE_SECONDS = 0.05
 
 # Close codes: htmx's extension retries only 1006/1011/1012/1013, so a refused page stays quiet.
 NOT_ALLOWED = 4403
@@ -281,6 +285,7 @@ class PhoneHall:
         self.sockets: set[PhoneConsumer] = set()
         self.waiting: set[PhoneConsumer] = set()  # sockets owed a snapshot
         self.pending: asyncio.Task | None = None
+        self.due = 0.0  # when the pending task's pause ends, while it still pauses
         self.sending = asyncio.Lock()
         self.channel = ""
         self.joined = asyncio.Event()
@@ -294,7 +299,7 @@ class PhoneHall:
             while True:
                 message = await self.layer.receive(self.channel)
                 if message.get("type") == "workshop.changed":
-                    self.changed(self.sockets)
+                    self.changed(self.sockets, PHONE_CHANGE_SECONDS)
         except Exception:
             # The channel layer failed (Redis restarting): close the sockets with 1011, which
             # htmx retries, so that they reconnect to a new hall and resynchronise.
@@ -311,7 +316,7 @@ class PhoneHall:
         if self.listener.done():
             await socket.close(code=1011)
             return
-        self.changed({socket})
+        self.changed({socket}, COALESCE_SECONDS)
 
     async def remove(self, socket: "PhoneConsumer"):
         self.sockets.discard(socket)
@@ -324,13 +329,19 @@ class PhoneHall:
             if self.channel:
                 await self.layer.group_discard(self.group, self.channel)
 
-    def changed(self, sockets):
+    def changed(self, sockets, pause: float):
         self.waiting |= sockets
+        due = asyncio.get_running_loop().time() + pause
+        if self.pending is not None and self.due and due < self.due:
+            self.pending.cancel()  # still pausing for a connect burst: a change goes out sooner
+            self.pending = None
         if self.pending is None:
-            self.pending = asyncio.create_task(self._send_after_pause())
+            self.due = due
+            self.pending = asyncio.create_task(self._send_after_pause(pause))
 
-    async def _send_after_pause(self):
-        await asyncio.sleep(COALESCE_SECONDS)
+    async def _send_after_pause(self, pause: float):
+        await asyncio.sleep(pause)
+        self.due = 0.0
         async with self.sending:
             # From here on a new change needs a newer snapshot than the one about to be rendered.
             self.pending = None
