@@ -93,6 +93,44 @@ def test_a_phone_socket_hears_a_phase_change_but_not_a_vote(voting_workshop, sta
     assert 'data-page="closed-results"' in revealed
 
 
+def test_a_halls_phones_share_one_render_and_a_new_phone_does_not_resend_to_the_others(
+    voting_workshop, monkeypatch
+):
+    from workshops import consumers
+
+    monkeypatch.setattr(
+        consumers, "COALESCE_SECONDS", 1.0
+    )  # a slow machine's two connects still fall within it
+    renders = []
+    render = consumers.PhoneConsumer._render
+    monkeypatch.setattr(consumers.PhoneConsumer, "_render", lambda self: renders.append(1) or render(self))
+    cookies = [joined_cookie(Client(), voting_workshop) for _ in range(3)]
+    path = f"/ws/{voting_workshop.code}/phone/"
+
+    async def main():
+        phones = [socket(path, cookie=cookie) for cookie in cookies[:2]]
+        for phone in phones:
+            assert (await phone.connect())[0]
+        firsts = [await phone.receive_from(timeout=3) for phone in phones]  # one connect burst
+        burst_renders = len(renders)
+        late = socket(path, cookie=cookies[2])
+        assert (await late.connect())[0]
+        late_first = await late.receive_from(timeout=3)
+        others_quiet = [await phone.receive_nothing(timeout=0.5) for phone in phones]
+        await database_sync_to_async(services.set_phase)(voting_workshop, Phase.CLOSED)
+        closed = [await phone.receive_from(timeout=3) for phone in [*phones, late]]
+        for phone in [*phones, late]:
+            await phone.disconnect()
+        return firsts, burst_renders, late_first, others_quiet, closed
+
+    firsts, burst_renders, late_first, others_quiet, closed = run(main)
+    assert all('data-page="vote"' in first for first in firsts + [late_first])
+    assert burst_renders == 1  # the two phones connecting together shared one render
+    assert all(others_quiet)  # the late phone's first snapshot went to it alone
+    assert all('data-page="closed"' in page for page in closed)  # the change reached every phone
+    assert len(renders) == 3  # the burst, the late phone, the change: one render each
+
+
 def test_in_pair_talk_the_phone_shows_the_question_and_the_statements_in_full(workshop, statements):
     services.set_phase(workshop, Phase.PAIR_TALK_1)
     cookie = joined_cookie(Client(), workshop)

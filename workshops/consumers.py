@@ -12,17 +12,25 @@ is healed by the next one: never a delta. htmx's ws extension swaps the snapshot
 import asyncio
 import hashlib
 import json
+import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from . import access, live, qr, screens, services
 from .models import Workshop
 
+logger = logging.getLogger(__name__)
+
 # Wait this long after the first change event, so that a burst of votes becomes one snapshot.
 COALESCE_SECONDS = 0.25
+# The phones' group hears no votes, only the facilitator's clicks (a phase change and its timer
+# arrive within a few milliseconds of each other): a short pause merges those, and the hall
+# follows the click sooner. A connecting phone still waits COALESCE_SECONDS (connect bursts).
+PHONE_CHANGE_SECONDS = 0.05
 
 # Close codes: htmx's extension retries only 1006/1011/1012/1013, so a refused page stays quiet.
 NOT_ALLOWED = 4403
@@ -60,18 +68,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.workshop_id = workshop.pk
         self.language = self.snapshot_language(workshop)
+        await self.join()
+
+    async def join(self):
         # Join before the first snapshot, so that no change falls between the two.
         await self.channel_layer.group_add(self.group_name(), self.channel_name)
-        await self.send_first_snapshot()
-
-    async def send_first_snapshot(self):
         await self.send_snapshot()
 
     async def disconnect(self, code):
         if self.pending is not None:
             self.pending.cancel()
         if self.workshop_id is not None:
-            await self.channel_layer.group_discard(self.group_name(), self.channel_name)
+            await self.leave()
+
+    async def leave(self):
+        await self.channel_layer.group_discard(self.group_name(), self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         pass  # the live pages only listen
@@ -255,13 +266,118 @@ class RunConsumer(TimedConsumer):
         return screens.run_live_context(workshop, _join_address(self.scope))
 
 
+class PhoneHall:
+    """This process's phone sockets of one workshop, and the one fan-out they share.
+
+    A hall of a thousand phones must follow a phase change within a second. Were each socket its
+    own member of the phones' group, every change would be a thousand channel-layer messages, a
+    thousand handler dispatches (each with a database-connection check in a thread) and a
+    thousand pauses, all before the one shared render. Instead one channel per process and
+    workshop joins the group; on a change it waits the pause once, renders once per language
+    and writes the snapshot to every local socket in turn. The rules stay a socket's own: a
+    whole snapshot, the latest state wins (one send at a time, each rendered after the change
+    that started it), a new socket gets its first snapshot after the same pause, so a burst of
+    connecting phones shares one render without re-sending it to the phones already in sync.
+    """
+
+    def __init__(self, key: tuple, group: str, channel_layer):
+        self.key, self.group, self.layer = key, group, channel_layer
+        self.sockets: set[PhoneConsumer] = set()
+        self.waiting: set[PhoneConsumer] = set()  # sockets owed a snapshot
+        self.pending: asyncio.Task | None = None
+        self.due = 0.0  # when the pending task's pause ends, while it still pauses
+        self.sending = asyncio.Lock()
+        self.channel = ""
+        self.joined = asyncio.Event()
+        self.listener = asyncio.create_task(self._listen())
+
+    async def _listen(self):
+        try:
+            self.channel = await self.layer.new_channel()
+            await self.layer.group_add(self.group, self.channel)
+            self.joined.set()
+            while True:
+                message = await self.layer.receive(self.channel)
+                if message.get("type") == "workshop.changed":
+                    self.changed(self.sockets, PHONE_CHANGE_SECONDS)
+        except Exception:
+            # The channel layer failed (Redis restarting): close the sockets with 1011, which
+            # htmx retries, so that they reconnect to a new hall and resynchronise.
+            logger.exception("the phones' hall of workshop %s lost its channel layer", self.key[1])
+            if _halls.get(self.key) is self:
+                del _halls[self.key]
+            self.joined.set()
+            for socket in list(self.sockets):
+                await socket.close(code=1011)
+
+    async def add(self, socket: "PhoneConsumer"):
+        self.sockets.add(socket)
+        await self.joined.wait()  # in the group before the first snapshot: no change falls between
+        if self.listener.done():
+            await socket.close(code=1011)
+            return
+        self.changed({socket}, COALESCE_SECONDS)
+
+    async def remove(self, socket: "PhoneConsumer"):
+        self.sockets.discard(socket)
+        self.waiting.discard(socket)
+        if not self.sockets and _halls.get(self.key) is self:
+            del _halls[self.key]
+            self.listener.cancel()
+            if self.pending is not None:
+                self.pending.cancel()
+            if self.channel:
+                await self.layer.group_discard(self.group, self.channel)
+
+    def changed(self, sockets, pause: float):
+        self.waiting |= sockets
+        due = asyncio.get_running_loop().time() + pause
+        if self.pending is not None and self.due and due < self.due:
+            self.pending.cancel()  # still pausing for a connect burst: a change goes out sooner
+            self.pending = None
+        if self.pending is None:
+            self.due = due
+            self.pending = asyncio.create_task(self._send_after_pause(pause))
+
+    async def _send_after_pause(self, pause: float):
+        await asyncio.sleep(pause)
+        self.due = 0.0
+        async with self.sending:
+            # From here on a new change needs a newer snapshot than the one about to be rendered.
+            self.pending = None
+            targets, self.waiting = self.waiting, set()
+            by_language: dict[str, list[PhoneConsumer]] = {}
+            for socket in targets:
+                by_language.setdefault(socket.language, []).append(socket)
+            for sockets in by_language.values():
+                html = await database_sync_to_async(sockets[0]._render)()
+                for socket in sockets:
+                    if socket not in self.sockets:
+                        continue  # gone while the snapshot was rendered
+                    try:
+                        if html is None:  # the workshop was deleted
+                            await socket.close(code=GONE)
+                        else:
+                            await socket.send(text_data=html)
+                    except Exception:  # one broken socket must not keep the others waiting
+                        continue
+
+
+# This process's phone halls, by event loop and workshop (a test's loop never meets another's).
+_halls: dict[tuple, PhoneHall] = {}
+
+
 class PhoneConsumer(LiveConsumer):
     """A participant's phone, on any of its pages (waiting, vote, closed): the hall's phase,
     countdown, instruction and pair-talk statements. Only a phone holding the workshop's
-    participant cookie; it listens to the phones' group, which no vote reaches, and every phone
-    of a workshop and language shares one render."""
+    participant cookie; it listens to the phones' group, which no vote reaches, through its
+    process's PhoneHall, which renders once for every phone of the workshop and language."""
 
     template_name = "workshops/participant/_phone_live.html"
+    # No channel of its own: the hall's one channel hears the phones' group for every socket, and
+    # a thousand idle channels would each cost a vote something (the in-memory layer walks all its
+    # channels on every send; the Redis layer keeps a receive pending for each).
+    channel_layer_alias = None
 
     def allowed_workshop(self):
         workshop = self.workshop_by_code()
@@ -277,15 +393,19 @@ class PhoneConsumer(LiveConsumer):
         # As the participant's pages: the switcher's choice, else the workshop's language.
         return access.page_language(self.scope.get("cookies", {}), workshop.language)
 
-    def snapshot_key(self):
-        return ("phone", self.workshop_id, self.language)  # the same for every phone: one render
-
-    async def send_first_snapshot(self):
+    async def join(self):
         # A hall's phones connect (and reconnect after a wifi drop) in a burst: the first
         # snapshot waits the same short pause as a change, so that every phone connecting within
         # it shares one render, instead of each rendering its own and the handshakes queueing
         # past daphne's connect timeout. The page already shows the state it was served with.
-        await self.workshop_changed({"type": "workshop.changed"})
+        key = (asyncio.get_running_loop(), self.workshop_id)
+        self.hall = _halls.get(key)
+        if self.hall is None:
+            self.hall = _halls[key] = PhoneHall(key, self.group_name(), get_channel_layer())
+        await self.hall.add(self)
+
+    async def leave(self):
+        await self.hall.remove(self)
 
     def snapshot_context(self, workshop):
         return screens.phone_live_context(workshop)
