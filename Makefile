@@ -52,7 +52,7 @@ messages:
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: install-test
-	$(PY) bench/load.py
+	$(PY) bench/hall.py
 
 # The benchmarks' extras: wrk (Debian) and the other ASGI servers (the `bench` extra).
 bench-deps: install-test

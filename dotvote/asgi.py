@@ -1,4 +1,5 @@
 import asyncio
+import gc
 import os
 from urllib.parse import urlsplit
 
@@ -7,8 +8,6 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dotvote.settings")
 # Django must be set up before the consumers (and so the models) are imported.
 django_asgi_app = get_asgi_application()
-
-import gc  # noqa: E402
 
 # A hall's thousand open phone sockets are some 120,000 long-lived objects, and every full pass of
 # the cyclic garbage collector walks them all: with the default thresholds the votes' short-lived
