@@ -1,0 +1,37 @@
+"""What only a browser shows on the facilitator's pages: long words wrap inside the page.
+
+On daphne (like `make run`), which serves the hashed static files; live_server serves no CSS.
+"""
+
+import pytest
+
+from workshops import services
+from workshops.models import Phase
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# A title or statement pasted as one unbroken run (a URL, a typo held down): 200 characters.
+LONG_WORD = "Kirjastonpalveluverkosto" * 8 + "x" * 8
+
+
+def _overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_long_words_wrap_inside_the_facilitators_pages(daphne_server, laptop, owner, statements):
+    workshop = statements[0].workshop
+    services.update_workshop(workshop, title=LONG_WORD)
+    services.edit_statement(workshop, statements[0].pk, LONG_WORD[:60], LONG_WORD)
+    services.set_phase(workshop, Phase.VOTING)
+    services.join(workshop)
+    services.enter_paper_sheet(workshop, owner, {statements[0].pk: 3}, {}, {})
+    page = laptop.new_page()
+    page.goto(daphne_server + "/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-pass-123")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/workshops/")
+
+    for path in ("/workshops/", f"/workshops/{workshop.code}/edit/", f"/workshops/{workshop.code}/"):
+        page.goto(daphne_server + path)
+        assert _overflow(page) <= 0, path
