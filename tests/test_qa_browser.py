@@ -18,7 +18,7 @@ def _overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-def test_long_words_wrap_inside_the_facilitators_pages(daphne_server, laptop, owner, statements):
+def test_long_words_wrap_and_the_console_counts_stay_in_their_boxes(daphne_server, laptop, owner, statements):
     workshop = statements[0].workshop
     services.update_workshop(workshop, title=LONG_WORD)
     services.edit_statement(workshop, statements[0].pk, LONG_WORD[:60], LONG_WORD)
@@ -35,3 +35,13 @@ def test_long_words_wrap_inside_the_facilitators_pages(daphne_server, laptop, ow
     for path in ("/workshops/", f"/workshops/{workshop.code}/edit/", f"/workshops/{workshop.code}/"):
         page.goto(daphne_server + path)
         assert _overflow(page) <= 0, path
+
+    # "2 (1 on phones, 1 on paper)" stays inside the counter's box, clear of the next one.
+    source = page.locator(".counters .by-source")
+    box = page.locator(".counters > div").first.bounding_box()
+    drawn = source.bounding_box()
+    assert drawn["x"] + drawn["width"] <= box["x"] + box["width"] + 0.5
+    # ... in small type under the count, so the counters' row stays as low as its labels need.
+    size = "e => parseFloat(getComputedStyle(e).fontSize)"
+    assert source.evaluate(size) < page.locator(".counters dd").first.evaluate(size)
+    assert drawn["y"] >= page.locator(".counters dd").first.bounding_box()["y"] + 10
