@@ -4,6 +4,7 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -152,6 +153,25 @@ class WorkshopSettingsForm(forms.Form):
         initial=True,
         help_text=_("Participants may sign a list of names, kept apart from their answers."),
     )
+
+    def clean(self):
+        data = super().clean()
+        main = data.get("language")
+        if main and main in (data.get("further_languages") or []):
+            # Ticked beside itself it would be dropped without a word; say so instead.
+            self.add_error(
+                "further_languages",
+                _("%(language)s is already the language of the workshop: tick only the other languages.")
+                % {"language": capfirst(language_name(main))},
+            )
+        dots, cap = data.get("dots_per_participant"), data.get("max_dots_per_statement")
+        if dots and cap and cap > dots:
+            self.add_error(
+                "max_dots_per_statement",
+                _("A participant has %(dots)s dots, so at most %(dots)s can go on one statement.")
+                % {"dots": dots},
+            )
+        return data
 
 
 class WorkshopCreateForm(WorkshopSettingsForm):

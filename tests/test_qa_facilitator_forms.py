@@ -1,0 +1,51 @@
+"""Bad input on the facilitator's forms: a clear message in the page's language, nothing lost."""
+
+import pytest
+from django.urls import reverse
+
+from workshops.models import Workshop
+
+pytestmark = pytest.mark.django_db
+
+
+def new_workshop(client, **fields):
+    data = {
+        "title": "Kirjaston tulevaisuus",
+        "template": "blank",
+        "language": "fi",
+        "dots_per_participant": "10",
+        "max_dots_per_statement": "",
+        "collect_signatures": "on",
+        **fields,
+    }
+    return client.post(reverse("workshop_new"), data)
+
+
+def settings_of(workshop, **fields):
+    return {
+        "title": workshop.title,
+        "language": workshop.language,
+        "dots_per_participant": str(workshop.dots_per_participant),
+        "participant_limit": "500",
+        "delete_after": workshop.delete_after.isoformat(),
+        "collect_signatures": "on",
+        **fields,
+    }
+
+
+def test_a_cap_above_the_dots_of_a_participant_is_refused_with_the_reason(owner_client, owner):
+    response = new_workshop(owner_client, max_dots_per_statement="20")
+    assert response.status_code == 200
+    assert not Workshop.objects.filter(owner=owner).exists()
+    assert "Osallistujalla on 10 täplää, joten yhdelle väitteelle voi antaa enintään 10." in response.text
+    assert 'value="Kirjaston tulevaisuus"' in response.text  # nothing typed is lost
+
+    response = new_workshop(owner_client, max_dots_per_statement="10")
+    assert Workshop.objects.get(owner=owner).max_dots_per_statement == 10
+
+
+def test_the_main_language_ticked_again_as_a_further_one_is_refused_in_words(owner_client, owner):
+    response = new_workshop(owner_client, further_languages=["fi", "sv"])
+    assert response.status_code == 200
+    assert not Workshop.objects.filter(owner=owner).exists()
+    assert "Suomi on jo työpajan kieli: valitse vain muut kielet." in response.text
