@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from workshops.models import Workshop
 
@@ -49,3 +50,22 @@ def test_the_main_language_ticked_again_as_a_further_one_is_refused_in_words(own
     assert response.status_code == 200
     assert not Workshop.objects.filter(owner=owner).exists()
     assert "Suomi on jo työpajan kieli: valitse vain muut kielet." in response.text
+
+
+def test_refused_settings_say_so_at_the_top_of_the_edit_page(owner_client, workshop):
+    url = reverse("workshop_edit", args=[workshop.code])
+    response = owner_client.post(url, settings_of(workshop, title="Uusi nimi", participant_limit="0"))
+    assert response.status_code == 200
+    page = response.text
+    summary = page.index("Asetuksia ei tallennettu.")
+    # Above the statements, where the page opens, and before the field that was refused.
+    assert summary < page.index('id="statements"') < page.index("Tämän luvun on oltava vähintään 1.")
+    assert 'href="#settings-heading"' in page
+    assert 'value="Uusi nimi"' in page
+    workshop.refresh_from_db()
+    assert workshop.title == "Demokratiapäivä"
+
+
+def test_the_edit_page_has_no_error_summary_when_nothing_was_refused(owner_client, workshop):
+    page = owner_client.get(reverse("workshop_edit", args=[workshop.code])).text
+    assert escape("Asetuksia ei tallennettu.") not in page
