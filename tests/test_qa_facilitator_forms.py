@@ -69,3 +69,14 @@ def test_refused_settings_say_so_at_the_top_of_the_edit_page(owner_client, works
 def test_the_edit_page_has_no_error_summary_when_nothing_was_refused(owner_client, workshop):
     page = owner_client.get(reverse("workshop_edit", args=[workshop.code])).text
     assert escape("Asetuksia ei tallennettu.") not in page
+
+
+@pytest.mark.parametrize("minutes", ["0", "999", "abc"])
+def test_a_wrong_length_of_phase_is_refused_in_the_pages_words(owner_client, workshop, minutes):
+    url = reverse("workshop_phase", args=[workshop.code])
+    response = owner_client.post(url, {"phase": "voting", "minutes": minutes}, HTTP_HX_REQUEST="true")
+    assert "Vaiheen kesto minuutteina: anna kokonaisluku 1–180. Vaihetta ei vaihdettu." in response.text
+    # The browser's own bubble (in the browser's language) would stop the form before that.
+    assert 'hx-swap="outerHTML" novalidate>' in response.text
+    workshop.refresh_from_db()
+    assert workshop.phase == "draft"

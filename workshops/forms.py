@@ -316,7 +316,17 @@ class StatementForm(SideBySideTexts, forms.Form):
 
 class PhaseForm(forms.Form):
     phase = forms.ChoiceField(choices=Phase.choices)
-    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=180, initial=10, required=False)
+    minutes = forms.IntegerField(
+        label=_("Minutes"),
+        min_value=1,
+        max_value=180,
+        initial=10,
+        required=False,
+        error_messages={
+            key: _("Minutes for the phase: a whole number from 1 to 180. The phase was not changed.")
+            for key in ("invalid", "min_value", "max_value")
+        },
+    )
 
 
 class TimerForm(forms.Form):
