@@ -525,6 +525,23 @@ class PaperSheetForm(forms.Form):
             # After Enter saved a sheet, the next one starts at its first field.
             self.fields[f"dots_{self.statements[0].pk}"].widget.attrs["autofocus"] = True
 
+    def clean(self):
+        data = super().clean()
+        if self.statements:
+            # Said of the sheet, not of a phone's "dots left": the person typing has no dots.
+            budget = self.statements[0].workshop.dots_per_participant
+            total = sum(data.get(f"dots_{statement.pk}") or 0 for statement in self.statements)
+            if total > budget:
+                raise forms.ValidationError(
+                    _(
+                        "This sheet has %(total)s dots, but a participant has %(budget)s. "
+                        "Check the dots on the sheet; nothing was saved."
+                    )
+                    % {"total": total, "budget": budget},
+                    code="over_budget",
+                )
+        return data
+
     def rows(self):
         """The template's rows: each statement with its bound fields."""
         for statement in self.statements:
