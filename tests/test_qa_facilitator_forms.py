@@ -80,3 +80,18 @@ def test_a_wrong_length_of_phase_is_refused_in_the_pages_words(owner_client, wor
     assert 'hx-swap="outerHTML" novalidate>' in response.text
     workshop.refresh_from_db()
     assert workshop.phase == "draft"
+
+
+def test_my_workshops_and_the_comparison_name_the_rounds_that_share_a_title(owner_client, owner, workshop):
+    from workshops import services
+
+    services.create_workshop(owner, "Toinen työpaja", template="blank")
+    services.set_phase(workshop, "voting")
+    services.set_phase(workshop, "closed")
+    services.start_next_round(workshop)
+    page = owner_client.get(reverse("workshop_list")).text
+    assert page.count("Demokratiapäivä</a> <span") == 2
+    assert "(Kierros 1)" in page and "(Kierros 2)" in page
+    assert "Toinen työpaja</a></td>" in page  # a workshop of one round is not called round 1
+    picker = owner_client.get(reverse("compare")).text
+    assert "Demokratiapäivä (Kierros 2)" in picker

@@ -7,7 +7,7 @@ with a redirect, so each works without JavaScript too.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -57,7 +57,11 @@ def _edit_url(workshop: Workshop) -> str:
 
 @login_required
 def workshop_list(request):
-    workshops = Workshop.objects.filter(owner=request.user).annotate(participant_count=Count("participants"))
+    # Rounds share a title: the list names the round wherever there is more than one.
+    later_round = Workshop.objects.filter(previous_round=OuterRef("pk"))
+    workshops = Workshop.objects.filter(owner=request.user).annotate(
+        participant_count=Count("participants"), has_next_round=Exists(later_round)
+    )
     return render(request, "workshops/facilitator/workshop_list.html", {"workshops": workshops})
 
 
