@@ -95,3 +95,12 @@ def test_my_workshops_and_the_comparison_name_the_rounds_that_share_a_title(owne
     assert "Toinen työpaja</a></td>" in page  # a workshop of one round is not called round 1
     picker = owner_client.get(reverse("compare")).text
     assert "Demokratiapäivä (Kierros 2)" in picker
+
+
+@pytest.mark.parametrize("page", ["workshop_list", "workshop_run", "workshop_edit"])
+def test_the_facilitators_pages_are_never_cached_so_back_shows_the_present(owner_client, workshop, page):
+    # Back from the edit page would otherwise show the console as first loaded, before htmx
+    # changed it: "Start pair talk 1" offered again while pair talk 1 runs.
+    args = [] if page == "workshop_list" else [workshop.code]
+    response = owner_client.get(reverse(page, args=args))
+    assert "no-store" in response["Cache-Control"]
