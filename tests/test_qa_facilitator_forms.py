@@ -104,3 +104,9 @@ def test_the_facilitators_pages_are_never_cached_so_back_shows_the_present(owner
     args = [] if page == "workshop_list" else [workshop.code]
     response = owner_client.get(reverse(page, args=args))
     assert "no-store" in response["Cache-Control"]
+
+
+def test_removing_a_statement_asks_first_naming_it(owner_client, workshop):
+    page = owner_client.get(reverse("workshop_edit", args=[workshop.code])).text
+    assert 'hx-confirm="Poistetaanko väite 1 ”Vertaispalveluverkosto”?"' in page
+    assert page.count("hx-confirm=") == workshop.statements.count()
