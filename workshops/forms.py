@@ -354,15 +354,30 @@ class JoinCodeForm(forms.Form):
 
     code = forms.CharField(label=_("Join code"), max_length=20, strip=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Empty or far too long: the same plain advice as a code of the wrong length.
+        field = self.fields["code"]
+        field.error_messages = {
+            **field.error_messages,
+            "required": self.wrong_length(),
+            "max_length": self.wrong_length(),
+        }
+
+    @staticmethod
+    def wrong_length():
+        from .models import JOIN_CODE_LENGTH
+
+        return _("A join code has %(length)s letters and numbers, like ABC234.") % {
+            "length": JOIN_CODE_LENGTH
+        }
+
     def clean_code(self):
         from .models import JOIN_CODE_LENGTH, normalise_join_code
 
         code = normalise_join_code(self.cleaned_data["code"])
         if len(code) != JOIN_CODE_LENGTH:
-            raise forms.ValidationError(
-                _("A join code has %(length)s letters and numbers, like ABC234.")
-                % {"length": JOIN_CODE_LENGTH}
-            )
+            raise forms.ValidationError(self.wrong_length())
         return code
 
 
