@@ -14,6 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LONG_WORD = "Kirjastonpalveluverkosto" * 8 + "x" * 8
 
 
+# How many lines an element's text takes.
+LINES = (
+    "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }"
+)
+
+
 def _overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
@@ -32,9 +38,18 @@ def test_long_words_wrap_and_the_console_counts_stay_in_their_boxes(daphne_serve
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/workshops/")
 
-    for path in ("/workshops/", f"/workshops/{workshop.code}/edit/", f"/workshops/{workshop.code}/"):
+    # ... and only the long title wraps: the join code and the headings beside it keep whole words.
+    whole = {"/workshops/": ["td.code", "th >> nth=1"], "/workshops/compare/": [".compare-pick .code"]}
+    for path in (
+        "/workshops/",
+        "/workshops/compare/",
+        f"/workshops/{workshop.code}/edit/",
+        f"/workshops/{workshop.code}/",
+    ):
         page.goto(daphne_server + path)
         assert _overflow(page) <= 0, path
+        for cell in whole.get(path, []):
+            assert page.locator(cell).first.evaluate(LINES) == 1, (path, cell)
 
     # "2 (1 on phones, 1 on paper)" stays inside the counter's box, clear of the next one.
     source = page.locator(".counters .by-source")
