@@ -113,18 +113,19 @@ def test_it_numbers_paper_sheets_in_the_phones_sequence(owner, voting_workshop, 
     assert (third.number, third.source) == (3, Source.PHONE)
 
 
-def test_it_refuses_a_sheet_over_budget_with_the_budget_message_and_saves_nothing(
-    owner_client, voting_workshop, statements
+def test_it_refuses_a_sheet_over_budget_with_the_sheets_total_and_saves_nothing(
+    owner_client, owner, voting_workshop, statements
 ):
     data = _sheet_post(statements, ([5, 5, 2, 0], [Rating.FULLY_AGREE, None, None, None], [None] * 4))
     response = owner_client.post(reverse("paper", args=[voting_workshop.code]), data)
     assert response.status_code == 400
-    with translation.override("en"):
-        assert services.budget_refusal(voting_workshop, 0).message.startswith(
-            "You have 10 dots in all and 0 left"
-        )
-    with translation.override("fi"):  # the page's language
-        assert services.budget_refusal(voting_workshop, 0).message in response.content.decode()
+    # Said of the sheet in the page's language, not as a phone's "You have 10 dots ... left".
+    page = response.content.decode()
+    assert "Paperilomakkeella on 12 täplää, mutta osallistujalla on 10." in page
+    with translation.override("fi"):
+        assert services.budget_refusal(voting_workshop, 0).message not in page
+    with pytest.raises(services.OverBudget):  # the services' own rule still stands behind the form
+        _enter_on_paper(voting_workshop, owner, statements, ([5, 5, 2, 0], [None] * 4, [None] * 4))
     assert not Participant.objects.filter(workshop=voting_workshop).exists()
     assert not Answer.objects.exists()
     assert not PaperSheetEdit.objects.exists()

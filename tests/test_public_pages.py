@@ -1,5 +1,7 @@
 """The front page, the privacy notice and the accessibility statement."""
 
+import re
+
 import pytest
 from django.test import Client, override_settings
 
@@ -47,3 +49,21 @@ def test_the_accessibility_statement_names_the_feedback_contact_and_the_enforcem
 def test_the_accessibility_statement_in_finnish_names_the_agency():
     page = Client().get("/accessibility/").content.decode()
     assert "Liikenne- ja viestintävirasto Traficom" in page
+
+
+def test_every_page_names_its_icon_so_browsers_do_not_ask_for_a_missing_favicon(client):
+    page = client.get("/").text
+    icon = re.search(r'<link rel="icon" href="([^"]+\.svg)" type="image/svg\+xml">', page)
+    assert icon
+    served = client.get(icon.group(1))
+    assert served.status_code == 200
+    assert b"<svg" in b"".join(served.streaming_content if served.streaming else [served.content])
+
+
+@pytest.mark.parametrize("typed", ["", "A" * 500])
+def test_an_empty_or_overlong_join_code_gets_the_plain_advice_in_the_pages_language(client, typed):
+    page = client.get("/", {"code": typed}).text
+    assert "Liittymiskoodissa on 6 kirjainta ja numeroa, esimerkiksi ABC234." in page
+    assert "Tämä kenttä vaaditaan" not in page and "merkkiä pitkä" not in page
+    # The browser's own bubble (in the browser's language) would stop an empty code before that.
+    assert 'class="join-code" novalidate>' in page

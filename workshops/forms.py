@@ -4,6 +4,7 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -152,6 +153,25 @@ class WorkshopSettingsForm(forms.Form):
         initial=True,
         help_text=_("Participants may sign a list of names, kept apart from their answers."),
     )
+
+    def clean(self):
+        data = super().clean()
+        main = data.get("language")
+        if main and main in (data.get("further_languages") or []):
+            # Ticked beside itself it would be dropped without a word; say so instead.
+            self.add_error(
+                "further_languages",
+                _("%(language)s is already the language of the workshop: tick only the other languages.")
+                % {"language": capfirst(language_name(main))},
+            )
+        dots, cap = data.get("dots_per_participant"), data.get("max_dots_per_statement")
+        if dots and cap and cap > dots:
+            self.add_error(
+                "max_dots_per_statement",
+                _("A participant has %(dots)s dots, so at most %(dots)s can go on one statement.")
+                % {"dots": dots},
+            )
+        return data
 
 
 class WorkshopCreateForm(WorkshopSettingsForm):
@@ -311,7 +331,17 @@ class StatementForm(SideBySideTexts, forms.Form):
 
 class PhaseForm(forms.Form):
     phase = forms.ChoiceField(choices=Phase.choices)
-    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=180, initial=10, required=False)
+    minutes = forms.IntegerField(
+        label=_("Minutes"),
+        min_value=1,
+        max_value=180,
+        initial=10,
+        required=False,
+        error_messages={
+            key: _("Minutes for the phase: a whole number from 1 to 180. The phase was not changed.")
+            for key in ("invalid", "min_value", "max_value")
+        },
+    )
 
 
 class TimerForm(forms.Form):
@@ -339,15 +369,30 @@ class JoinCodeForm(forms.Form):
 
     code = forms.CharField(label=_("Join code"), max_length=20, strip=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Empty or far too long: the same plain advice as a code of the wrong length.
+        field = self.fields["code"]
+        field.error_messages = {
+            **field.error_messages,
+            "required": self.wrong_length(),
+            "max_length": self.wrong_length(),
+        }
+
+    @staticmethod
+    def wrong_length():
+        from .models import JOIN_CODE_LENGTH
+
+        return _("A join code has %(length)s letters and numbers, like ABC234.") % {
+            "length": JOIN_CODE_LENGTH
+        }
+
     def clean_code(self):
         from .models import JOIN_CODE_LENGTH, normalise_join_code
 
         code = normalise_join_code(self.cleaned_data["code"])
         if len(code) != JOIN_CODE_LENGTH:
-            raise forms.ValidationError(
-                _("A join code has %(length)s letters and numbers, like ABC234.")
-                % {"length": JOIN_CODE_LENGTH}
-            )
+            raise forms.ValidationError(self.wrong_length())
         return code
 
 
@@ -509,6 +554,23 @@ class PaperSheetForm(forms.Form):
         if self.statements:
             # After Enter saved a sheet, the next one starts at its first field.
             self.fields[f"dots_{self.statements[0].pk}"].widget.attrs["autofocus"] = True
+
+    def clean(self):
+        data = super().clean()
+        if self.statements:
+            # Said of the sheet, not of a phone's "dots left": the person typing has no dots.
+            budget = self.statements[0].workshop.dots_per_participant
+            total = sum(data.get(f"dots_{statement.pk}") or 0 for statement in self.statements)
+            if total > budget:
+                raise forms.ValidationError(
+                    _(
+                        "This sheet has %(total)s dots, but a participant has %(budget)s. "
+                        "Check the dots on the sheet; nothing was saved."
+                    )
+                    % {"total": total, "budget": budget},
+                    code="over_budget",
+                )
+        return data
 
     def rows(self):
         """The template's rows: each statement with its bound fields."""

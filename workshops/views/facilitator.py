@@ -2,18 +2,21 @@
 
 Every view that takes a join code starts with `owned_workshop`, so someone else's workshop is a
 404. Controls answer an htmx request with the fragment they changed and an ordinary form POST
-with a redirect, so each works without JavaScript too.
+with a redirect, so each works without JavaScript too. The pages are never cached: Back would
+otherwise show the page as first loaded, before htmx changed it (a console offering to start the
+phase that is already running).
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -55,12 +58,18 @@ def _edit_url(workshop: Workshop) -> str:
 # --- My workshops and a new one ---------------------------------------------------------------
 
 
+@never_cache
 @login_required
 def workshop_list(request):
-    workshops = Workshop.objects.filter(owner=request.user).annotate(participant_count=Count("participants"))
+    # Rounds share a title: the list names the round wherever there is more than one.
+    later_round = Workshop.objects.filter(previous_round=OuterRef("pk"))
+    workshops = Workshop.objects.filter(owner=request.user).annotate(
+        participant_count=Count("participants"), has_next_round=Exists(later_round)
+    )
     return render(request, "workshops/facilitator/workshop_list.html", {"workshops": workshops})
 
 
+@never_cache
 @login_required
 def workshop_new(request):
     form = WorkshopCreateForm(request.POST or None)
@@ -107,6 +116,7 @@ def _statements_context(workshop: Workshop, **extra) -> dict:
     }
 
 
+@never_cache
 @login_required
 def workshop_edit(request, code):
     workshop = owned_workshop(request, code)
@@ -162,6 +172,7 @@ def _settings_of(workshop: Workshop) -> dict:
     return {name: getattr(workshop, name) for name in WorkshopEditForm.base_fields}
 
 
+@never_cache
 @login_required
 def statement_edit(request, code, statement_id):
     workshop = owned_workshop(request, code)
@@ -228,6 +239,7 @@ def workshop_duplicate(request, code):
     return _go(request, _edit_url(copy))
 
 
+@never_cache
 @login_required
 def workshop_delete(request, code):
     workshop = owned_workshop(request, code)
@@ -245,6 +257,7 @@ def workshop_delete(request, code):
     )
 
 
+@never_cache
 @login_required
 def workshop_clear_votes(request, code):
     workshop = owned_workshop(request, code)
@@ -287,6 +300,7 @@ def _controls_context(workshop: Workshop, **extra) -> dict:
     }
 
 
+@never_cache
 @login_required
 def workshop_run(request, code):
     workshop = owned_workshop(request, code)
