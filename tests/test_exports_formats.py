@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -231,3 +232,14 @@ def test_the_report_shows_each_phases_start_and_end(owner_client, workshop):
     ]:
         assert f'<span class="phase-name">{label[phase]}</span> {times}' in page
     assert "23. marraskuuta 2026" in page
+
+
+def test_the_report_counts_in_the_right_grammatical_number(owner_client, participant, statements):
+    # One phone, one dot and one rating on statement 1: "1 täplä … 1 osallistujalta; 1 arvio."
+    services.set_dots(participant, statements[0].pk, 1)
+    services.set_rating(participant, statements[0].pk, Rating.FULLY_AGREE)
+    services.set_dots(participant, statements[1].pk, 2)
+    page = owner_client.get(reverse("report", args=[participant.workshop.code])).content.decode()
+    assert "1 täplä (100,0 % kaikista)" not in page  # 1 of 3 dots
+    assert re.search(r"1 täplä \(33,3 % kaikista\), 1 osallistujalta; 1 arvio\.", page)
+    assert re.search(r"2 täplää \(66,7 % kaikista\), 1 osallistujalta; 0 arviota\.", page)

@@ -1,5 +1,7 @@
 """The participant's phone without a browser: joining, the no-JavaScript forms, htmx partials, the cookie."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -424,3 +426,31 @@ def test_a_dot_is_answered_as_saved_when_the_channel_layer_fails(voting_workshop
     assert 'data-dots="3"' in response.text and "Saved" in response.text
     assert Answer.objects.get(statement=statements[0]).dots == 3
     assert sent  # the push was tried, and failed
+
+
+def test_the_phone_pages_are_never_cached(voting_workshop):
+    # Back from the privacy notice must fetch the page anew, not show the dots before the votes.
+    client = joined(voting_workshop)
+    for name in ("participant_home", "participant_live"):
+        response = client.get(reverse(name, args=[voting_workshop.code]))
+        assert "no-store" in response["Cache-Control"], name
+
+
+def test_the_phone_forms_leave_the_judging_to_the_server(voting_workshop):
+    # A browser's own "fill in this field" bubble speaks the browser's language, not the page's.
+    page = joined(voting_workshop).get(reverse("participant_home", args=[voting_workshop.code])).text
+    forms = re.findall(r"<form[^>]*>", page)
+    for form in forms:
+        if "note-add" in form or "/sign/" in form:
+            assert "novalidate" in form, form
+    assert any("note-add" in form for form in forms) and any("/sign/" in form for form in forms)
+
+
+def test_joining_closed_is_said_once_after_a_refused_join(voting_workshop):
+    services.set_joining_open(voting_workshop, False)
+    phone = Client()
+    shown = phone.get(reverse("join", args=[voting_workshop.code])).text
+    refused = phone.post(reverse("join", args=[voting_workshop.code])).text
+    message = services.JOINING_CLOSED_MESSAGE()
+    assert shown.count(message) == 1 and refused.count(message) == 1
+    assert 'role="alert"' in refused

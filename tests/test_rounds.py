@@ -205,3 +205,12 @@ def test_a_reworded_statement_is_still_its_slot_and_many_statements_take_two_rou
         "Rounds 1/2",
         "Rounds 2/2",
     ]
+
+
+def test_a_second_click_on_start_round_2_says_the_round_has_started(owner_client, workshop):
+    services.set_phase(workshop, Phase.CLOSED)
+    url = reverse("next_round", args=[workshop.code])
+    owner_client.post(url)
+    again = owner_client.post(url)  # the join code now belongs to round 2
+    assert "Kierros 2 on jo aloitettu" in again.content.decode()
+    assert Workshop.objects.filter(round_number=3).count() == 0

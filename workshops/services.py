@@ -1472,6 +1472,11 @@ def start_next_round(workshop: Workshop) -> Workshop:
     """
     with _writing():
         locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+        if locked.phase == Phase.DRAFT and locked.previous_round_id is not None:
+            # A second click: the join code already belongs to the round the first one started.
+            raise InvalidInput(
+                _("Round %(number)s has already been started: this is it.") % {"number": locked.round_number}
+            )
         if locked.phase != Phase.CLOSED:
             raise InvalidInput(_("Close voting before starting the next round."))
         if Workshop.objects.filter(previous_round=locked).exists():

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .. import comparison, services
@@ -50,6 +51,7 @@ def _hand_matches(result: comparison.Comparison, by_hand: dict[int, int]) -> lis
     return choices
 
 
+@never_cache
 @login_required
 @require_GET
 def compare(request):

@@ -6,12 +6,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .. import exports
 from ..access import owned_workshop
 
 
+@never_cache
 @login_required
 @require_GET
 def export_page(request, code):
@@ -44,6 +46,7 @@ def export(request, code, fmt):
     return response
 
 
+@never_cache
 @login_required
 @require_GET
 def report(request, code):

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import access, screens, services
@@ -140,6 +141,7 @@ def _deciding_proposal(workshop, proposal_id) -> Proposal | None:
     )
 
 
+@never_cache
 @login_required
 def console(request, code):
     workshop = access.owned_workshop(request, code)

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -98,6 +99,7 @@ def _save(request, workshop: Workshop, form: PaperSheetForm, number: int | None)
     return participant
 
 
+@never_cache
 @login_required
 def paper(request, code):
     """The paper page: an empty sheet to type in, the sheets entered, the counts and the log."""
@@ -114,6 +116,7 @@ def paper(request, code):
     return render(request, PAPER, _context(request, workshop, form))
 
 
+@never_cache
 @login_required
 def paper_edit(request, code, number):
     """Correct an entered sheet: the same form, filled in as it was entered."""

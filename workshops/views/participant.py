@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_ratelimit.core import is_ratelimited
@@ -212,6 +213,7 @@ def join(request, code):
 
 
 @require_GET
+@never_cache  # Back from the privacy notice must not show the dots as they were before the votes
 @participant_view
 def home(request, participant):
     workshop = participant.workshop
@@ -232,6 +234,7 @@ def home(request, participant):
 
 
 @require_GET
+@never_cache
 def live(request, code):
     """The phone's live part, polled by a participant's page only while its socket is down
     (no cookie needed: the phase, the instruction and the statements are no secret)."""
