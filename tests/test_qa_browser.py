@@ -51,12 +51,20 @@ def test_long_words_wrap_and_the_console_counts_stay_in_their_boxes(daphne_serve
         for cell in whole.get(path, []):
             assert page.locator(cell).first.evaluate(LINES) == 1, (path, cell)
 
-    # "2 (1 on phones, 1 on paper)" stays inside the counter's box, clear of the next one.
-    source = page.locator(".counters .by-source")
-    box = page.locator(".counters > div").first.bounding_box()
-    drawn = source.bounding_box()
+    # "2 (1 on phones, 1 on paper)" stays inside the counter's box, clear of the next one. Measured
+    # in one script, so the socket's snapshot cannot swap the counters between two measurements.
+    page.locator(".counters .by-source").wait_for()
+    drawn, box, count, sizes = page.evaluate(
+        """() => {
+        const rect = e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width}; };
+        const source = document.querySelector(".counters .by-source");
+        const count = document.querySelector(".counters dd");
+        const size = e => parseFloat(getComputedStyle(e).fontSize);
+        return [rect(source), rect(document.querySelector(".counters > div")), rect(count),
+                [size(source), size(count)]];
+    }"""
+    )
     assert drawn["x"] + drawn["width"] <= box["x"] + box["width"] + 0.5
     # ... in small type under the count, so the counters' row stays as low as its labels need.
-    size = "e => parseFloat(getComputedStyle(e).fontSize)"
-    assert source.evaluate(size) < page.locator(".counters dd").first.evaluate(size)
-    assert drawn["y"] >= page.locator(".counters dd").first.bounding_box()["y"] + 10
+    assert sizes[0] < sizes[1]
+    assert drawn["y"] >= count["y"] + 10
