@@ -2,8 +2,10 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.utils import translation
 
 from workshops import services
@@ -173,6 +175,24 @@ def daphne_server(django_db_setup, django_db_blocker):
     yield url
     server.terminate()
     server.wait(timeout=10)
+
+
+# A request as htmx sends it: the views answer with the partial instead of the whole page.
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def fresh_rate_limits():
+    """The rate limits count in the cache: a test that joins or writes many times starts at zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def english_client() -> Client:
+    client = Client()
+    client.cookies["django_language"] = "en"  # as if the language switcher had been used
+    return client
 
 
 @pytest.fixture(autouse=True)

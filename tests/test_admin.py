@@ -17,33 +17,25 @@ from workshops.models import (
 
 pytestmark = pytest.mark.django_db
 
+EVERY_MODEL = [
+    Workshop,
+    Statement,
+    Participant,
+    Signature,
+    Answer,
+    Note,
+    Proposal,
+    PaperSheetEdit,
+    PhaseRecord,
+]
+
 
 def test_the_admin_lists_every_model_and_finds_a_workshop_by_join_code(client, admin_user, workshop, owner):
-    for model in [
-        Workshop,
-        Statement,
-        Participant,
-        Signature,
-        Answer,
-        Note,
-        Proposal,
-        PaperSheetEdit,
-        PhaseRecord,
-    ]:
+    for model in EVERY_MODEL:
         assert admin.site.is_registered(model)
     services_other = Workshop.objects.create(title="Toinen", owner=owner)
     client.force_login(admin_user)
-    for model in [
-        Workshop,
-        Statement,
-        Participant,
-        Signature,
-        Answer,
-        Note,
-        Proposal,
-        PaperSheetEdit,
-        PhaseRecord,
-    ]:
+    for model in EVERY_MODEL:
         url = reverse(f"admin:workshops_{model._meta.model_name}_changelist")
         assert client.get(url, {"q": workshop.code}).status_code == 200
     found = client.get(reverse("admin:workshops_workshop_changelist"), {"q": workshop.code.lower()})

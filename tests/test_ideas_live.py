@@ -7,7 +7,6 @@ from functools import partial
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -16,7 +15,7 @@ from workshops.models import Phase, Proposal
 
 from .test_consumers import refused_with, run, session_cookie, socket
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_rate_limits")]
 
 IDEAS = [
     (0, "Peer services", "Share agreements and good practice between municipalities."),
@@ -25,12 +24,6 @@ IDEAS = [
     (1, "Lobbying", "Lobby the ministries together."),
     (2, "Off topic", "Better coffee at the seminars."),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
 
 
 @pytest.fixture

@@ -9,32 +9,17 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from tests.conftest import HTMX
 from workshops import exports, screens, services, tallies
 from workshops.forms import WorkshopEditForm
 from workshops.models import Participant, Phase, Rating, Statement
 
-pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _language_as_it_was():
-    # A phone's request activates its language on this thread; the tests after these must not inherit it.
-    before = translation.get_language()
-    yield
-    translation.activate(before)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limits")]
 
 
 def rotated(workshop):

@@ -3,30 +3,15 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import HTMX, english_client
 from workshops import services
 from workshops.models import Answer, Note, Participant, Phase, Rating, ResultsVisibility, Signature
 from workshops.views import participant as participant_views
 
-pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def english_client() -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"  # as if the language switcher had been used
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limits")]
 
 
 def joined(workshop, client=None) -> Client:
