@@ -183,6 +183,17 @@ class WorkshopCreateForm(WorkshopSettingsForm):
     field_order = ["title", "template", "language", "further_languages"]
 
 
+def instruction_field(label) -> forms.CharField:
+    """A per-phase instruction: optional, at most INSTRUCTION_MAX_LENGTH characters, three rows."""
+    return forms.CharField(
+        label=label,
+        max_length=INSTRUCTION_MAX_LENGTH,
+        required=False,
+        validators=[no_control_characters],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class WorkshopEditForm(SideBySideTexts, WorkshopSettingsForm):
     side_by_side = {
         "title": _("Title"),
@@ -223,27 +234,9 @@ class WorkshopEditForm(SideBySideTexts, WorkshopSettingsForm):
             "the statements in a random order of its own; the numbers stay the same everywhere."
         ),
     )
-    pair_talk_1_question = forms.CharField(
-        label=_("Question for pair talk 1"),
-        max_length=INSTRUCTION_MAX_LENGTH,
-        required=False,
-        validators=[no_control_characters],
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    pair_talk_2_question = forms.CharField(
-        label=_("Question for pair talk 2"),
-        max_length=INSTRUCTION_MAX_LENGTH,
-        required=False,
-        validators=[no_control_characters],
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    voting_instruction = forms.CharField(
-        label=_("Voting instruction"),
-        max_length=INSTRUCTION_MAX_LENGTH,
-        required=False,
-        validators=[no_control_characters],
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    pair_talk_1_question = instruction_field(_("Question for pair talk 1"))
+    pair_talk_2_question = instruction_field(_("Question for pair talk 2"))
+    voting_instruction = instruction_field(_("Voting instruction"))
 
     def __init__(self, *args, workshop=None, **kwargs):
         super().__init__(*args, **kwargs)
